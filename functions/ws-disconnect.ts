@@ -1,0 +1,16 @@
+import { loadConfig } from '../lib/config.ts';
+import { lambdaEntry } from '../lib/runtime/lambda-entry.ts';
+import type { Deps } from '../lib/usecases/deps.ts';
+import { disconnect } from '../lib/usecases/session.ts';
+import { speakerOf, type WsEvent } from '../lib/ws/speaker.ts';
+import { wire } from '../lib/wiring.ts';
+
+/** `$disconnect` (best effort on AWS; the sweeper catches the rest): forget the device. */
+export function makeHandler(deps: Deps) {
+  return async (event: WsEvent): Promise<{ statusCode: number }> => {
+    await disconnect(deps, speakerOf(event));
+    return { statusCode: 200 };
+  };
+}
+
+export const handler = lambdaEntry(() => makeHandler(wire(loadConfig(process.env))));

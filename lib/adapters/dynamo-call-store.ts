@@ -1,0 +1,125 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Call } from '../calls/types.ts';
+import { callKey, pad } from '../store/keys.ts';
+import { SWEEP_SHARDS } from '../store/schema.ts';
+import { VersionConflictError, type CallStore, type StoredAnswer, type StoredCall } from '../ports/store.ts';
+import { isConditionFailed } from './dynamo-errors.ts';
+
+/** How long a call item stays after its last change (replayed requests and late 8010 answers need it). */
+const CALL_ITEM_TTL_SEC = 24 * 3600;
+
+/** Deterministic shard of a call in the sweeper index. */
+export function sweepShard(callId: string): number {
+  let h = 0;
+  for (let i = 0; i < callId.length; i++) h = (h * 31 + callId.charCodeAt(i)) | 0;
+  return Math.abs(h) % SWEEP_SHARDS;
+}
+
+const sweepKeys = (call: Call, sweepAt: number) => ({
+  gsi2pk: `SWEEP#${sweepShard(call.callId)}`,
+  gsi2sk: `${pad(sweepAt)}#${call.sdkAppId}#${call.callId}`,
+});
+
+/** Ended calls expire a day after their end; live calls never expire (a call may last longer than a day). */
+const expiresAt = (endedAt: number) => Math.floor(endedAt / 1000) + CALL_ITEM_TTL_SEC;
+
+/** Calls in DynamoDB: one item per call, replaced only by conditional writes on `version`. */
+export class DynamoCallStore implements CallStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async getCall(sdkAppId: number, callId: string): Promise<StoredCall | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: callKey(sdkAppId, callId), ConsistentRead: true }));
+    if (!out.Item) return undefined;
+    const { call, version, requests, origin } = out.Item as StoredCall;
+    return { call, version, requests: requests ?? {}, origin };
+  }
+
+  async createCall(call: Call, origin: StoredCall['origin'], sweepAt: number | undefined): Promise<boolean> {
+    const item = {
+      ...callKey(call.sdkAppId, call.callId),
+      call,
+      version: 1,
+      requests: {},
+      origin,
+      ...(call.endedAt === undefined ? {} : { expiresAt: expiresAt(call.endedAt) }),
+      ...(sweepAt === undefined ? {} : sweepKeys(call, sweepAt)),
+    };
+    try {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return true;
+    } catch (err) {
+      if (isConditionFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  async saveCall(call: Call, expectedVersion: number, sweepAt: number | undefined, answer?: { key: string; answer: StoredAnswer }): Promise<void> {
+    const names: Record<string, string> = { '#call': 'call', '#version': 'version' };
+    const values: Record<string, unknown> = {
+      ':call': call,
+      ':expected': expectedVersion,
+      ':next': expectedVersion + 1,
+    };
+    const set = ['#call = :call', '#version = :next'];
+    const remove: string[] = [];
+    if (call.endedAt !== undefined) {
+      values[':exp'] = expiresAt(call.endedAt);
+      set.push('expiresAt = :exp');
+    }
+    if (answer) {
+      names['#requests'] = 'requests';
+      names['#rk'] = answer.key;
+      values[':answer'] = answer.answer;
+      set.push('#requests.#rk = :answer');
+    }
+    if (sweepAt === undefined) {
+      remove.push('gsi2pk', 'gsi2sk');
+    } else {
+      const keys = sweepKeys(call, sweepAt);
+      values[':gpk'] = keys.gsi2pk;
+      values[':gsk'] = keys.gsi2sk;
+      set.push('gsi2pk = :gpk', 'gsi2sk = :gsk');
+    }
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: callKey(call.sdkAppId, call.callId),
+          UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailed(err)) throw new VersionConflictError(call.callId, { cause: err });
+      throw err;
+    }
+  }
+
+  async dueCalls(before: number, limit: number): Promise<{ sdkAppId: number; callId: string }[]> {
+    const shards = Array.from({ length: SWEEP_SHARDS }, (_, i) => i);
+    const pages = await Promise.all(
+      shards.map((shard) =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: 'gsi2',
+            KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk <= :before',
+            ExpressionAttributeValues: { ':pk': `SWEEP#${shard}`, ':before': `${pad(before)}#~` },
+            Limit: limit,
+          }),
+        ),
+      ),
+    );
+    return pages.flatMap((p) =>
+      (p.Items ?? []).map((item) => {
+        const [, app, callId] = String(item.gsi2sk).split('#');
+        return { sdkAppId: Number(app), callId: callId ?? '' };
+      }),
+    );
+  }
+}

@@ -1,0 +1,42 @@
+/** An application (tenant): its credentials and the settings DESIGN.md lists. Lives in the table. */
+export interface App {
+  sdkAppId: number;
+  name: string;
+  /** HMAC keys for UserSigs and HS256 JWTs; two may be active while rotating, the first signs. */
+  secretKeys: string[];
+  /** PEM public keys accepted for RS256 JWTs. */
+  jwtPublicKeys: string[];
+  /** Admin identifiers allowed to call the REST API (at most 10; `administrator` always stays). */
+  admins: string[];
+  loginPolicy: 'multi' | 'single';
+  maxDevicesPerPlatform: number;
+  groupJoinPolicy: 'open' | 'invited';
+  recordRetentionDays: number;
+  createdAt: number;
+}
+
+/** Defaults for a new app (DESIGN.md "Configuration"). */
+export const APP_DEFAULTS = {
+  admins: ['administrator'],
+  loginPolicy: 'multi',
+  maxDevicesPerPlatform: 4,
+  groupJoinPolicy: 'open',
+  recordRetentionDays: 90,
+  jwtPublicKeys: [],
+} as const satisfies Partial<App>;
+
+/** Builds a complete app from the required fields and the defaults. */
+export function newApp(input: { sdkAppId: number; name: string; secretKey: string; now: number }): App {
+  return {
+    sdkAppId: input.sdkAppId,
+    name: input.name,
+    secretKeys: [input.secretKey],
+    jwtPublicKeys: [...APP_DEFAULTS.jwtPublicKeys],
+    admins: [...APP_DEFAULTS.admins],
+    loginPolicy: APP_DEFAULTS.loginPolicy,
+    maxDevicesPerPlatform: APP_DEFAULTS.maxDevicesPerPlatform,
+    groupJoinPolicy: APP_DEFAULTS.groupJoinPolicy,
+    recordRetentionDays: APP_DEFAULTS.recordRetentionDays,
+    createdAt: input.now,
+  };
+}

@@ -1,0 +1,44 @@
+import type { CallType, DeviceRef, MediaType, OfflinePushInfo, RoomIdType } from './types.ts';
+
+/** Everything needed to create a call; the use case has already resolved devices and busy lines. */
+export interface StartCommand {
+  type: 'start';
+  now: number;
+  callId: string;
+  sdkAppId: number;
+  caller: { userId: string; device: DeviceRef };
+  invitees: InviteeInfo[];
+  mediaType: MediaType;
+  callType: CallType;
+  roomId: number | string;
+  roomIdType: RoomIdType;
+  timeoutSec: number;
+  userData: string;
+  chatGroupId: string;
+  offlinePushInfo?: OfflinePushInfo;
+}
+
+/** An invitee as the use case found her: the devices that should ring, and whether her line is taken. */
+export interface InviteeInfo {
+  userId: string;
+  ringTargets: DeviceRef[];
+  busy: boolean;
+}
+
+/** A device of a member acts on the call. */
+export interface DeviceAction {
+  now: number;
+  userId: string;
+  device: DeviceRef;
+}
+
+/** Commands on an existing call. */
+export type CallCommand =
+  | ({ type: 'accept' } & DeviceAction)
+  | ({ type: 'reject' } & DeviceAction)
+  | ({ type: 'ignore' } & DeviceAction)
+  | ({ type: 'hangup'; reason?: 'Interrupt' } & DeviceAction)
+  /** A timer fired: every invitation whose deadline passed stops ringing. Duplicates and early firings are harmless. */
+  | { type: 'timeout'; now: number }
+  /** A connection turned out to be gone (410): it stops being a ring target. */
+  | { type: 'deviceGone'; now: number; connectionId: string };

@@ -1,0 +1,41 @@
+import type { DeviceAction } from './commands.ts';
+import { type Effects, joinedMembers, ringingMembers } from './emit.ts';
+import { InvitationHandledError } from './errors.ts';
+import { reject } from './answer.ts';
+import { endCall, finishMember, memberChanged, settle, totalTimeOf } from './settle.ts';
+import type { Call } from './types.ts';
+
+/**
+ * `hangup` by the caller before anyone answered cancels every invitation (`Cancel`). Otherwise
+ * the member leaves: she gets `onCallEnd`, the others `onUserLeave`, or `onCallEnd` if the call ends with her.
+ * A callee still ringing who hangs up rejects.
+ */
+export function hangup(call: Call, cmd: DeviceAction & { reason?: 'Interrupt' }, fx: Effects): void {
+  const member = call.members.find((m) => m.userId === cmd.userId);
+  if (!member) throw new InvitationHandledError(`hangup: you are not a member of call ${call.callId}`);
+  if (call.status === 'ended') throw new InvitationHandledError(`hangup: call ${call.callId} has already ended`);
+  if (member.state === 'ringing') return reject(call, cmd, fx);
+  if (member.state !== 'joined') throw new InvitationHandledError(`hangup: you already left call ${call.callId} (${member.state})`);
+  const interrupt = cmd.reason === 'Interrupt' ? { result: 'Interrupt' as const } : {};
+  if (call.status === 'calling' && member.role === 'Caller') {
+    // Cancel: invitees hear it from the caller; the caller's own device is told it was cancelled.
+    endCall(call, fx, cmd.now, { userId: member.userId, reason: 'Canceled', by: cmd.device, ...interrupt });
+    return;
+  }
+  const device = member.device;
+  fx.send([device], 'onCallEnd', {
+    mediaType: call.mediaType,
+    reason: 'Hangup',
+    userId: member.userId,
+    totalTime: totalTimeOf(call, member, cmd.now),
+    role: member.role,
+  });
+  finishMember(member, 'left', cmd.now, 'Hangup', fx);
+  fx.push(memberChanged(call, cmd.now, cmd.device, [{ userId: member.userId, action: 'Hangup' }]));
+  const ends = joinedMembers(call).length <= 1 && ringingMembers(call).length === 0;
+  if (!ends) {
+    fx.send(joinedMembers(call).map((m) => m.device), 'onUserLeave', { userId: member.userId });
+    return;
+  }
+  settle(call, fx, cmd.now, { userId: member.userId, reason: 'Hangup', by: cmd.device, ...interrupt });
+}

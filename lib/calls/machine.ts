@@ -1,0 +1,37 @@
+import { accept, ignore, reject } from './answer.ts';
+import type { CallCommand } from './commands.ts';
+import { Effects } from './emit.ts';
+import { hangup } from './hangup.ts';
+import { expireInvitations } from './timeout.ts';
+import type { Transition } from './transition.ts';
+import type { Call } from './types.ts';
+
+/**
+ * The call state machine: `(call, command) → { call', effects }`. Pure: the input call is not
+ * modified, time comes in the command, and refusals throw a `CallRuleError` with the documented code.
+ */
+export function applyCommand(current: Call, cmd: CallCommand): Transition {
+  const call = structuredClone(current);
+  const fx = new Effects(call, cmd.now);
+  switch (cmd.type) {
+    case 'accept':
+      accept(call, cmd, fx);
+      break;
+    case 'reject':
+      reject(call, cmd, fx);
+      break;
+    case 'ignore':
+      ignore(call, cmd);
+      break;
+    case 'hangup':
+      hangup(call, cmd, fx);
+      break;
+    case 'timeout':
+      expireInvitations(call, cmd.now, fx);
+      break;
+    case 'deviceGone':
+      for (const m of call.members) m.ringing = m.ringing.filter((d) => d.connectionId !== cmd.connectionId);
+      break;
+  }
+  return { call, effects: fx.list };
+}

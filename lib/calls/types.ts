@@ -1,0 +1,152 @@
+/**
+ * Types of the pure call state machine. Everything here is plain data: it is stored as-is in the
+ * call item and travels through effects, so no classes, no Dates (times are epoch milliseconds).
+ */
+
+export type MediaType = 'Audio' | 'Video';
+export type CallType = 'SingleCall' | 'MultiCall';
+export type Scene = 'SINGLE_CALL' | 'MULTI_CALL';
+export type Role = 'Caller' | 'Called';
+export type RoomIdType = 1 | 2;
+
+export const PLATFORMS = ['iOS', 'Android', 'Web', 'miniProgram', 'Windows', 'Mac', 'Linux', 'Flutter', 'Unknown'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+/** The CallEndReason enum by name, as it travels on the wire. */
+export type EndReason =
+  | 'Unknown'
+  | 'Hangup'
+  | 'Reject'
+  | 'NoResponse'
+  | 'Offline'
+  | 'LineBusy'
+  | 'Canceled'
+  | 'OtherDeviceAccepted'
+  | 'OtherDeviceReject'
+  | 'EndByServer';
+
+/** v4 record / callback results (DESIGN.md "Contradictions settled"). */
+export type CallResult = 'Cancel' | 'Reject' | 'NotAnswer' | 'NormalEnd' | 'CallBusy' | 'Offline' | 'Interrupt';
+
+/** One logged-in connection of a user: what events are addressed to. */
+export interface DeviceRef {
+  connectionId: string;
+  loginId: string;
+  platform: Platform;
+  /** Source IP of the device, for callbacks' ClientIP. */
+  ip?: string;
+}
+
+/**
+ * A member's part in the call. `ringing` and `joined` are live; the others are final.
+ * The caller is `joined` from the start: she is in the room while her invitees ring.
+ */
+export type MemberState = 'ringing' | 'joined' | 'rejected' | 'noResponse' | 'busy' | 'canceled' | 'left';
+
+export interface Member {
+  userId: string;
+  role: Role;
+  state: MemberState;
+  invitedAt: number;
+  /** Epoch ms after which a still-ringing invitation counts as not answered. */
+  ringDeadline?: number;
+  timeoutSec?: number;
+  /** Devices currently ringing for this member (state `ringing`). */
+  ringing: DeviceRef[];
+  /** The one device of this member that is in the call (state `joined`). */
+  device?: DeviceRef;
+  /** True once this member received onCallBegin: decides onCallEnd vs onCallNotConnected. */
+  begun: boolean;
+  joinedAt?: number;
+  leftAt?: number;
+  /** Why the member's part ended (for events and records). */
+  endReason?: EndReason;
+}
+
+export type CallStatus = 'calling' | 'connected' | 'ended';
+
+export interface OfflinePushInfo {
+  title?: string;
+  desc?: string;
+  [key: string]: unknown;
+}
+
+export interface Call {
+  sdkAppId: number;
+  callId: string;
+  callerId: string;
+  mediaType: MediaType;
+  callType: CallType;
+  roomId: number | string;
+  roomIdType: RoomIdType;
+  userData: string;
+  chatGroupId: string;
+  offlinePushInfo?: OfflinePushInfo;
+  status: CallStatus;
+  createdAt: number;
+  /** First time a callee connected. */
+  acceptedAt?: number;
+  endedAt?: number;
+  result?: CallResult;
+  /** Last event sequence number used; every event of the call takes the next one. */
+  seq: number;
+  /** Last callback sequence number used (`Seq` of the webhooks of this call). */
+  callbackSeq: number;
+  /** Members in invitation order, caller first. */
+  members: Member[];
+}
+
+/** The call record, fields named as in the v4 REST API (`spec/rest-api.md` A.9). */
+export interface CallRecord {
+  CallId: string;
+  Caller_Account: string;
+  MediaType: MediaType;
+  CallType: CallType;
+  StartTime: number;
+  EndTime: number;
+  AcceptTime: number;
+  CallResult: CallResult;
+  CalleeList_Account: string[];
+  RoomId: string;
+  RoomIdType: RoomIdType;
+}
+
+/** Names of the events a device can receive about a call. */
+export type CallEventName =
+  | 'onCallReceived'
+  | 'onCallBegin'
+  | 'onCallEnd'
+  | 'onCallNotConnected'
+  | 'onUserReject'
+  | 'onUserNoResponse'
+  | 'onUserLineBusy'
+  | 'onUserInviting'
+  | 'onUserJoin'
+  | 'onUserLeave'
+  | 'onCallMediaTypeChanged';
+
+/** `ActionType` values of `Call.CallbackAfterMemberChanged` (DESIGN.md). */
+export type MemberAction = 'Accept' | 'Reject' | 'NotAnswer' | 'Hangup' | 'Join' | 'Offline' | 'Invite' | 'Cancel_Invite';
+
+/** Something the world must do after a state change. Adapters carry these out, in order. */
+export type Effect =
+  | { kind: 'send'; to: DeviceRef[]; event: CallEventName; seq: number; time: number; data: Record<string, unknown> }
+  | { kind: 'timer'; at: number }
+  | { kind: 'releaseLine'; userId: string }
+  | { kind: 'record'; record: CallRecord }
+  | CallbackEffect;
+
+/**
+ * A webhook to enqueue for the app server. `by` is the device whose action caused it (for
+ * `OptPlatform`/`ClientIP`); absent for server-caused events (timeouts, sweeper).
+ */
+export type CallbackEffect =
+  | { kind: 'callback'; command: 'Call.CallbackAfterStartCall' | 'Call.CallbackAfterEndCall'; seq: number; time: number; by?: DeviceRef }
+  | {
+      kind: 'callback';
+      command: 'Call.CallbackAfterMemberChanged';
+      seq: number;
+      time: number;
+      by?: DeviceRef;
+      changes: { userId: string; action: MemberAction }[];
+    };

@@ -1,0 +1,92 @@
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { DynamoAppStore } from '../adapters/dynamo-app-store.ts';
+import { newApp, type App } from '../apps/app.ts';
+import { genUserSig } from '../auth/usersig.ts';
+import { isValidUserId, USER_ID_RULE } from '../auth/user-id.ts';
+import { documentClient } from '../wiring.ts';
+
+const USAGE = `Usage: callsignal <command> [options]
+
+Commands:
+  app create [--sdkappid N] [--name NAME] [--secret KEY]   create an app (prints it, with its secret key)
+  app show --sdkappid N                                    show an app's settings and keys
+  usersig --sdkappid N --userid ID [--expire SECONDS]      print a UserSig (default validity 180 days)
+
+Where the apps live:
+  (default)            the local stack of \`npm start\` (DynamoDB at http://127.0.0.1:$DYNAMO_PORT, default 4567)
+  --endpoint URL       another DynamoDB-compatible endpoint
+  --region R --table T a deployed stack's table on AWS (usual AWS credential chain)`;
+
+/** A mistake in how the command was called or what it found; printed without a stack trace. */
+class CliError extends Error {}
+
+const OPTIONS = {
+  sdkappid: { type: 'string' },
+  userid: { type: 'string' },
+  expire: { type: 'string' },
+  name: { type: 'string' },
+  secret: { type: 'string' },
+  endpoint: { type: 'string' },
+  region: { type: 'string' },
+  table: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Options = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+function positiveInt(raw: string | undefined, name: string): number {
+  const n = Number(raw);
+  if (raw === undefined || !Number.isSafeInteger(n) || n <= 0) throw new CliError(`--${name} must be a positive integer${raw === undefined ? ' (it is required)' : `, got "${raw}"`}`);
+  return n;
+}
+
+function store(values: Options): { apps: DynamoAppStore; where: string } {
+  const aws = values.region !== undefined && values.endpoint === undefined;
+  const endpoint = aws ? undefined : (values.endpoint ?? `http://127.0.0.1:${process.env.DYNAMO_PORT ?? 4567}`);
+  const table = values.table ?? 'callsignal';
+  const db = documentClient({ ...(values.region ? { region: values.region } : {}), ...(endpoint ? { dynamoEndpoint: endpoint, local: !values.region } : {}) });
+  return { apps: new DynamoAppStore(db, table), where: endpoint ? `${endpoint} (table ${table})` : `table ${table} in ${values.region}` };
+}
+
+async function requireApp(apps: DynamoAppStore, sdkAppId: number): Promise<App> {
+  const app = await apps.getApp(sdkAppId);
+  if (!app) throw new CliError(`no app with SDKAppID ${sdkAppId}`);
+  return app;
+}
+
+async function run(argv: string[]): Promise<void> {
+  // Node 20 works today; the SDK's notice about its 2027 releases is for the README, not every start.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const command = positionals.join(' ');
+  if (values.help || command === '') return console.log(USAGE);
+  const { apps, where } = store(values);
+  try {
+    if (command === 'app create') {
+      const sdkAppId = values.sdkappid ? positiveInt(values.sdkappid, 'sdkappid') : 1400000000 + Math.floor(Math.random() * 99_999_999);
+      const app = newApp({ sdkAppId, name: values.name ?? `app ${sdkAppId}`, secretKey: values.secret ?? randomBytes(32).toString('hex'), now: Date.now() });
+      if (!(await apps.createApp(app))) throw new CliError(`an app with SDKAppID ${sdkAppId} already exists`);
+      return console.log(JSON.stringify(app, null, 2));
+    }
+    if (command === 'app show') return console.log(JSON.stringify(await requireApp(apps, positiveInt(values.sdkappid, 'sdkappid')), null, 2));
+    if (command === 'usersig') {
+      const app = await requireApp(apps, positiveInt(values.sdkappid, 'sdkappid'));
+      if (!isValidUserId(values.userid)) throw new CliError(`--userid is required and must be ${USER_ID_RULE}`);
+      const expireSec = values.expire ? positiveInt(values.expire, 'expire') : 180 * 86400;
+      return console.log(genUserSig({ sdkAppId: app.sdkAppId, userId: values.userid, key: app.secretKeys[0] ?? '', expireSec }));
+    }
+  } catch (err) {
+    if (err instanceof Error && /ECONNREFUSED|fetch failed|connect/i.test(`${err.message} ${String((err as { code?: string }).code)}`)) {
+      throw new CliError(`cannot reach ${where}: is the local stack running (npm start)?`);
+    }
+    throw err;
+  }
+  throw new CliError(`unknown command "${command}"\n\n${USAGE}`);
+}
+
+run(process.argv.slice(2)).catch((err: unknown) => {
+  const message = err instanceof CliError || (err instanceof TypeError && 'code' in err) ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  console.error(`callsignal: ${message}`);
+  process.exit(1);
+});

@@ -1,0 +1,37 @@
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { createTableInput } from '../store/schema.ts';
+import { LOCAL_CREDENTIALS } from '../wiring.ts';
+import { listen } from './listen.ts';
+
+/** The embedded DynamoDB-compatible server: in memory, or persisted to `dataDir`. */
+export async function startDynalite(opts: { port: number; host: string; dataDir?: string }): Promise<{ endpoint: string; close: () => Promise<void> }> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(opts.dataDir ? { path: opts.dataDir } : {}) });
+  const port = await listen(server, opts.port, opts.host);
+  return {
+    endpoint: `http://${opts.host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Creates the table from the shared schema unless it exists (a persisted data dir keeps it). */
+export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region: 'local', credentials: LOCAL_CREDENTIALS });
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+  } catch (err) {
+    if (!(err instanceof Error) || err.name !== 'ResourceNotFoundException') throw err;
+    await client.send(new CreateTableCommand(createTableInput(tableName)));
+    for (let i = 0; i < 100; i++) {
+      const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      if (out.Table?.TableStatus === 'ACTIVE') return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,154 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { ScheduledEvent } from 'aws-lambda';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { makeHandler as makeAuthorizer } from '../../functions/ws-authorizer.ts';
+import { makeHandler as makeConnect } from '../../functions/ws-connect.ts';
+import { makeHandler as makeDisconnect } from '../../functions/ws-disconnect.ts';
+import { makeHandler as makeMessage } from '../../functions/ws-message.ts';
+import { makeHandler as makeTimers } from '../../functions/timers.ts';
+import { makeHandler as makeSweeper } from '../../functions/sweeper.ts';
+import { makeHandler as makeHttp } from '../../functions/http.ts';
+import { newApp, type App } from '../apps/app.ts';
+import { DEFAULT_TIMING, type Timing } from '../config.ts';
+import type { Deps } from '../usecases/deps.ts';
+import { ACTION_SCHEMAS } from '../ws/schemas.ts';
+import { wire } from '../wiring.ts';
+import { ensureTable, startDynalite } from './dynamo.ts';
+import { LocalHttpGateway } from './http-gateway.ts';
+import { LocalQueue } from './local-queue.ts';
+import { LocalWebSocketGateway } from './ws-gateway.ts';
+
+export interface LocalRuntimeOptions {
+  host?: string;
+  httpPort?: number;
+  wsPort?: number;
+  dynamoPort?: number;
+  /** Persist the table to this folder; in memory when absent. */
+  dataDir?: string;
+  timing?: Partial<Timing>;
+  /** The demo app to provision (its secret is generated when not given). */
+  demo?: { sdkAppId: number; secretKey?: string };
+  logLevel?: string;
+}
+
+export interface LocalRuntime {
+  httpUrl: string;
+  wsUrl: string;
+  dynamoEndpoint: string;
+  tableName: string;
+  demoApp: App;
+  deps: Deps;
+  timersQueue: LocalQueue;
+  /** Runs the sweeper once now (tests; the tick runs it every `sweeperPeriodSec`). */
+  sweepNow(): Promise<{ checked: number }>;
+  close(): Promise<void>;
+}
+
+export const LOCAL_TABLE = 'callsignal';
+export const LOCAL_STAGE = 'local';
+
+/** Creates the demo app, or keeps the persisted one (adopting `secretKey` if a different one is asked for). */
+async function provisionDemoApp(deps: Deps, demo: { sdkAppId: number; secretKey?: string }): Promise<App> {
+  const existing = await deps.apps.getApp(demo.sdkAppId);
+  if (existing) {
+    if (!demo.secretKey || existing.secretKeys[0] === demo.secretKey) return existing;
+    const updated = { ...existing, secretKeys: [demo.secretKey] };
+    await deps.apps.putApp(updated);
+    return updated;
+  }
+  const app = newApp({ sdkAppId: demo.sdkAppId, name: 'Demo app', secretKey: demo.secretKey ?? randomBytes(32).toString('hex'), now: Date.now() });
+  await deps.apps.createApp(app);
+  return app;
+}
+
+/**
+ * The whole stack on localhost: dynalite, the WebSocket API (authorizer, routes, `@connections`),
+ * the HTTP API, the timers queue and the sweeper tick, all running the real Lambda handlers.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const host = options.host ?? '127.0.0.1';
+  const timing: Timing = { ...DEFAULT_TIMING, ...options.timing };
+  const log = new Logger({ serviceName: 'callsignal-local', logLevel: (options.logLevel ?? 'WARN') as 'WARN' });
+  const onError = (message: string, err: unknown) => log.error(message, { error: err instanceof Error ? err.stack ?? err.message : String(err) });
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch((err) => onError('shutdown step failed', err));
+  };
+  try {
+    const dynamo = await startDynalite({ port: options.dynamoPort ?? 0, host, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
+    closers.push(dynamo.close);
+    await ensureTable(dynamo.endpoint, LOCAL_TABLE);
+
+    const timersDlq = new LocalQueue({ name: 'timers-dlq' });
+    const timersQueue = new LocalQueue({ name: 'timers', visibilityTimeoutMs: 30_000, maxReceiveCount: 5, deadLetterQueue: timersDlq });
+    let deps: Deps | undefined;
+    const gateway = new LocalWebSocketGateway(
+      {
+        authorizer: (e) => makeAuthorizer({ apps: need(deps).apps, now: () => Date.now(), newLoginId: randomUUID, log })(e),
+        connect: makeConnect(),
+        disconnect: (e) => makeDisconnect(need(deps))(e),
+        message: (e) => makeMessage(need(deps))(e),
+        actions: Object.keys(ACTION_SCHEMAS),
+      },
+      { stage: LOCAL_STAGE, onError },
+    );
+    const wsPort = await gateway.start(options.wsPort ?? 0, host);
+    closers.push(() => gateway.close());
+    deps = wire(
+      { tableName: LOCAL_TABLE, dynamoEndpoint: dynamo.endpoint, wsManagementEndpoint: gateway.managementEndpoint(), timing, logLevel: 'WARN', local: true },
+      { timers: timersQueue, log },
+    );
+    const ready = deps;
+    timersQueue.consume(makeTimers(ready));
+    closers.push(async () => {
+      await timersQueue.close();
+      await timersDlq.close();
+    });
+
+    const http = new LocalHttpGateway(makeHttp({ now: () => Date.now() }), onError);
+    const httpPort = await http.start(options.httpPort ?? 0, host);
+    closers.push(() => http.close());
+
+    const sweeper = makeSweeper(ready);
+    const sweepNow = () => sweeper(scheduledEvent());
+    const tick = setInterval(() => void sweepNow().catch((err) => onError('sweeper failed', err)), timing.sweeperPeriodSec * 1000);
+    closers.push(async () => clearInterval(tick));
+
+    const demoApp = await provisionDemoApp(ready, options.demo ?? { sdkAppId: 1400000001 });
+    const shown = host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host;
+    return {
+      httpUrl: `http://${shown}:${httpPort}`,
+      wsUrl: `ws://${shown}:${wsPort}`,
+      dynamoEndpoint: dynamo.endpoint,
+      tableName: LOCAL_TABLE,
+      demoApp,
+      deps: ready,
+      timersQueue,
+      sweepNow,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+function need(deps: Deps | undefined): Deps {
+  if (!deps) throw new Error('the local runtime is still starting');
+  return deps;
+}
+
+/** The EventBridge scheduled event the sweeper receives on AWS. */
+function scheduledEvent(): ScheduledEvent {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: new Date().toISOString(),
+    region: 'local',
+    resources: ['arn:aws:events:local:000000000000:rule/callsignal-sweeper'],
+    detail: {},
+  };
+}

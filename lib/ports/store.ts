@@ -1,0 +1,103 @@
+import type { App } from '../apps/app.ts';
+import type { Call, CallRecord, Platform } from '../calls/types.ts';
+
+/** A stored answer to a client request, replayed when the same requestId comes again. */
+export interface StoredAnswer {
+  action: string;
+  data: Record<string, unknown>;
+}
+
+/** A call as stored: the state, its version for optimistic concurrency, and replayable answers. */
+export interface StoredCall {
+  call: Call;
+  version: number;
+  /** Answers to successful requests on this call, keyed `connectionId|requestId`. */
+  requests: Record<string, StoredAnswer>;
+  /** The `calls` request that created it. */
+  origin: { connectionId: string; requestId: string };
+}
+
+/** One logged-in device (connection) of a user. */
+export interface DeviceItem {
+  connectionId: string;
+  loginId: string;
+  platform: Platform;
+  deviceId: string;
+  ip: string;
+  loginAt: number;
+  lastSeenAt: number;
+  /** When the credential used to connect expires (epoch seconds). */
+  credentialExpiresAt: number;
+  loginRequestId: string;
+}
+
+/** A user's profile: exists once she logged in (or was imported). */
+export interface ProfileItem {
+  userId: string;
+  createdAt: number;
+  nickname?: string;
+  avatar?: string;
+  multiDeviceAbility: boolean;
+  lastLoginAt?: number;
+  /** True after an explicit logout: `getUserStatus` says UNLOGINED. */
+  loggedOut: boolean;
+}
+
+/** Everything in a user's partition, read with one Query. */
+export interface UserView {
+  profile?: ProfileItem;
+  devices: DeviceItem[];
+  line?: { callId: string; since: number };
+}
+
+/** Outcome of trying to take a user's line for a call. */
+export type LineAttempt = { acquired: true; alreadyOurs: boolean } | { acquired: false; heldBy: string };
+
+/** Calls, changed only by conditional writes on their version. */
+export interface CallStore {
+  getCall(sdkAppId: number, callId: string): Promise<StoredCall | undefined>;
+  /** Creates the call unless it exists; `false` when it already existed (a replayed `calls`). */
+  createCall(call: Call, origin: StoredCall['origin'], sweepAt: number | undefined): Promise<boolean>;
+  /** Replaces the call if its version is still `expectedVersion`; throws `VersionConflictError` otherwise. */
+  saveCall(call: Call, expectedVersion: number, sweepAt: number | undefined, answer?: { key: string; answer: StoredAnswer }): Promise<void>;
+  /** Live calls whose next deadline is at or before `before`, across all apps (sweeper). */
+  dueCalls(before: number, limit: number): Promise<{ sdkAppId: number; callId: string }[]>;
+}
+
+/** Users' profiles, devices and lines (busy markers). */
+export interface UserStore {
+  getUser(sdkAppId: number, userId: string): Promise<UserView>;
+  getDevice(sdkAppId: number, userId: string, connectionId: string): Promise<DeviceItem | undefined>;
+  /** Creates the profile on first login, or marks it logged in again. */
+  recordLogin(sdkAppId: number, userId: string, now: number): Promise<ProfileItem>;
+  putDevice(sdkAppId: number, userId: string, device: DeviceItem): Promise<void>;
+  removeDevice(sdkAppId: number, userId: string, connectionId: string): Promise<void>;
+  touchDevice(sdkAppId: number, userId: string, connectionId: string, now: number): Promise<boolean>;
+  setProfileFields(sdkAppId: number, userId: string, fields: Partial<Pick<ProfileItem, 'nickname' | 'avatar' | 'multiDeviceAbility' | 'loggedOut'>>): Promise<void>;
+  /** Takes the line for `callId` if it is free, already ours, or held by `staleCallId`. */
+  acquireLine(sdkAppId: number, userId: string, callId: string, now: number, staleCallId?: string): Promise<LineAttempt>;
+  /** Frees the line if `callId` still holds it. */
+  releaseLine(sdkAppId: number, userId: string, callId: string): Promise<void>;
+}
+
+/** Apps (tenants). */
+export interface AppStore {
+  getApp(sdkAppId: number): Promise<App | undefined>;
+  /** Creates the app; `false` if one with this SDKAppID exists. */
+  createApp(app: App): Promise<boolean>;
+  putApp(app: App): Promise<void>;
+}
+
+/** Call records, written once when a call ends. */
+export interface RecordStore {
+  putRecord(sdkAppId: number, record: CallRecord, retentionDays: number): Promise<void>;
+  getRecord(sdkAppId: number, callId: string): Promise<CallRecord | undefined>;
+}
+
+/** Raised by `saveCall` when another writer changed the call first. */
+export class VersionConflictError extends Error {
+  override readonly name = 'VersionConflictError';
+  constructor(readonly callId: string, options?: { cause?: unknown }) {
+    super(`call ${callId} was changed concurrently`, options);
+  }
+}

@@ -1,0 +1,14 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The id of the call created by a `calls` request: a UUID v4-shaped hash of the connection and the
+ * requestId, so a retried request finds the call it created instead of creating a second one.
+ * Connection ids are unguessable, so call ids are too.
+ */
+export function callIdFor(connectionId: string, requestId: string): string {
+  const h = createHash('sha256').update(`${connectionId}\n${requestId}`).digest();
+  h[6] = ((h[6] ?? 0) & 0x0f) | 0x40;
+  h[8] = ((h[8] ?? 0) & 0x3f) | 0x80;
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}

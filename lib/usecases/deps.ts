@@ -1,0 +1,37 @@
+import type { Timing } from '../config.ts';
+import type { Clock, Ids } from '../ports/clock.ts';
+import type { Connections } from '../ports/connections.ts';
+import type { Queue } from '../ports/queue.ts';
+import type { AppStore, CallStore, RecordStore, UserStore } from '../ports/store.ts';
+
+/** The little a use case needs from a logger (Powertools Logger satisfies it). */
+export interface Log {
+  debug(message: string, ...extra: Record<string, unknown>[]): void;
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+/** Everything the use cases touch, behind ports; built once per process by `wire()`. */
+export interface Deps {
+  apps: AppStore;
+  calls: CallStore;
+  users: UserStore;
+  records: RecordStore;
+  connections: Connections;
+  timers: Queue;
+  clock: Clock;
+  ids: Ids;
+  timing: Timing;
+  log: Log;
+}
+
+/** The authenticated speaker of a WebSocket frame (from the authorizer context). */
+export interface Speaker {
+  sdkAppId: number;
+  userId: string;
+  loginId: string;
+  connectionId: string;
+  ip: string;
+  credentialExpiresAt: number;
+}

@@ -1,0 +1,61 @@
+import { applyCommand } from '../calls/machine.ts';
+import { InvitationHandledError } from '../calls/errors.ts';
+import { nextDeadline } from '../calls/timeout.ts';
+import type { CallCommand } from '../calls/commands.ts';
+import type { Call } from '../calls/types.ts';
+import { VersionConflictError, type StoredCall } from '../ports/store.ts';
+import type { Deps } from './deps.ts';
+import { ContentionError } from './errors.ts';
+import { executeEffects } from './execute-effects.ts';
+
+const MAX_ATTEMPTS = 8;
+
+/** A client request whose successful answer is stored on the call, so a repeat replays it. */
+export interface ReplayableRequest {
+  key: string;
+  action: string;
+  answer: (call: Call) => Record<string, unknown>;
+}
+
+/** When the sweeper must look at this call next: its earliest ring deadline while live. */
+export function sweepAtOf(call: Call): number | undefined {
+  return call.status === 'ended' ? undefined : nextDeadline(call);
+}
+
+const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));
+
+/**
+ * Loads a call, applies one command and stores the result with a conditional write on its
+ * version; on a conflict it reloads and re-applies (bounded, with jitter). Effects run only after
+ * the write won, so concurrent accepts produce exactly one winner.
+ */
+export async function runCallCommand(
+  deps: Deps,
+  sdkAppId: number,
+  callId: string,
+  build: (stored: StoredCall) => CallCommand | Promise<CallCommand>,
+  request?: ReplayableRequest,
+): Promise<Record<string, unknown>> {
+  let lastConflict: unknown;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const stored = await deps.calls.getCall(sdkAppId, callId);
+    if (!stored) throw new InvitationHandledError(`call ${callId} does not exist or has ended`);
+    const replay = request ? stored.requests[request.key] : undefined;
+    if (replay && replay.action === request?.action) return replay.data;
+    const { call, effects } = applyCommand(stored.call, await build(stored));
+    const answer = request?.answer(call) ?? {};
+    if (effects.length === 0 && JSON.stringify(call) === JSON.stringify(stored.call)) return answer;
+    try {
+      const entry = request ? { key: request.key, answer: { action: request.action, data: answer } } : undefined;
+      await deps.calls.saveCall(call, stored.version, sweepAtOf(call), entry);
+    } catch (err) {
+      if (!(err instanceof VersionConflictError)) throw err;
+      lastConflict = err;
+      await backoff(attempt);
+      continue;
+    }
+    await executeEffects(deps, call, effects);
+    return answer;
+  }
+  throw new ContentionError(callId, { cause: lastConflict });
+}

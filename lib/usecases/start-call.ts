@@ -1,0 +1,140 @@
+import { startCall } from '../calls/start.ts';
+import { InvalidParameterError, RefusedInStateError } from '../calls/errors.ts';
+import type { DeviceRef, MediaType, OfflinePushInfo, RoomIdType } from '../calls/types.ts';
+import type { DeviceItem, LineAttempt, UserView } from '../ports/store.ts';
+import { callIdFor } from './call-id.ts';
+import type { Deps, Speaker } from './deps.ts';
+import { UnknownUserError } from './errors.ts';
+import { executeEffects } from './execute-effects.ts';
+import { requireDevice, toDeviceRef } from './devices.ts';
+import { runCallCommand, sweepAtOf } from './run-command.ts';
+
+/** Validated `calls` data. */
+export interface CallsRequest {
+  userIdList: string[];
+  mediaType: MediaType;
+  roomId?: number | string;
+  timeoutSec: number;
+  userData: string;
+  chatGroupId: string;
+  offlinePushInfo?: OfflinePushInfo;
+}
+
+export interface CallsAnswer extends Record<string, unknown> {
+  callId: string;
+  roomId: number | string;
+  roomIdType: RoomIdType;
+  merged?: true;
+}
+
+/** Who rings for an invitee: every device with multi-device ability on, else only the newest login. */
+export function ringTargets(view: UserView): DeviceRef[] {
+  const devices = [...view.devices].sort((a, b) => b.loginAt - a.loginAt);
+  const chosen: DeviceItem[] = view.profile?.multiDeviceAbility ? devices : devices.slice(0, 1);
+  return chosen.map(toDeviceRef);
+}
+
+/**
+ * `calls`: creates a call (or, on glare, accepts the callee's ringing call to us). Lines are busy
+ * markers taken by conditional writes; the call id derives from the request so a retry is idempotent.
+ */
+export async function placeCall(deps: Deps, who: Speaker, req: CallsRequest, requestId: string): Promise<CallsAnswer> {
+  const { sdkAppId } = who;
+  if (req.userIdList.includes(who.userId)) throw new InvalidParameterError('userIdList: you cannot call yourself');
+  const [device, ...views] = await Promise.all([
+    requireDevice(deps, who, 'calls'),
+    ...req.userIdList.map((u) => deps.users.getUser(sdkAppId, u)),
+  ]);
+  views.forEach((v, i) => {
+    if (!v.profile) throw new UnknownUserError(req.userIdList[i] ?? '');
+  });
+  const now = deps.clock.now();
+  const callId = callIdFor(who.connectionId, requestId);
+  const requestKey = `${who.connectionId}|${requestId}`;
+  const own = await takeOwnLine(deps, who, callId, now);
+  if (own.kind === 'other') return answerHeldCall(deps, who, device, own.heldBy, req, requestKey);
+  const lines = await Promise.all(req.userIdList.map((u) => takeLine(deps, sdkAppId, u, callId, now)));
+  const roomId = req.roomId ?? deps.ids.roomId();
+  const { call, effects } = startCall({
+    type: 'start',
+    now,
+    callId,
+    sdkAppId,
+    caller: { userId: who.userId, device },
+    invitees: req.userIdList.map((userId, i) => ({ userId, ringTargets: ringTargets(views[i] ?? { devices: [] }), busy: !lines[i]?.acquired })),
+    mediaType: req.mediaType,
+    callType: req.userIdList.length > 1 || req.chatGroupId ? 'MultiCall' : 'SingleCall',
+    roomId,
+    roomIdType: typeof roomId === 'number' ? 1 : 2,
+    timeoutSec: req.timeoutSec,
+    userData: req.userData,
+    chatGroupId: req.chatGroupId,
+    ...(req.offlinePushInfo ? { offlinePushInfo: req.offlinePushInfo } : {}),
+  });
+  const created = await deps.calls.createCall(call, { connectionId: who.connectionId, requestId }, sweepAtOf(call));
+  if (!created) {
+    // A repeated request: lines taken just now belong to no live call, the first answer is replayed.
+    const taken = [{ userId: who.userId, line: own as LineAttempt }, ...req.userIdList.map((userId, i) => ({ userId, line: lines[i] }))];
+    await Promise.all(
+      taken.filter(({ line }) => line?.acquired && !line.alreadyOurs).map(({ userId }) => deps.users.releaseLine(sdkAppId, userId, callId)),
+    );
+    return replayCalls(deps, sdkAppId, callId);
+  }
+  await executeEffects(deps, call, effects);
+  return { callId, roomId: call.roomId, roomIdType: call.roomIdType };
+}
+
+type OwnLine = { kind: 'ours'; acquired: true; alreadyOurs: boolean } | { kind: 'other'; acquired: false; heldBy: string };
+
+/** Takes the caller's own line; a line held by a call that has ended is stale and taken over. */
+async function takeOwnLine(deps: Deps, who: Speaker, callId: string, now: number): Promise<OwnLine> {
+  const attempt = await takeLine(deps, who.sdkAppId, who.userId, callId, now);
+  if (attempt.acquired) return { kind: 'ours', acquired: true, alreadyOurs: attempt.alreadyOurs };
+  return { kind: 'other', acquired: false, heldBy: attempt.heldBy };
+}
+
+/** Takes a user's line, taking over a stale one (its call ended or vanished without freeing it). */
+async function takeLine(deps: Deps, sdkAppId: number, userId: string, callId: string, now: number) {
+  const attempt = await deps.users.acquireLine(sdkAppId, userId, callId, now);
+  if (attempt.acquired) return attempt;
+  const holder = await deps.calls.getCall(sdkAppId, attempt.heldBy);
+  const live = holder?.call.members.some((m) => m.userId === userId && (m.state === 'ringing' || m.state === 'joined'));
+  if (holder?.call.status !== 'ended' && live) return attempt;
+  return deps.users.acquireLine(sdkAppId, userId, callId, now, attempt.heldBy);
+}
+
+/**
+ * The caller's line is held by another call: a replay of this very request, glare (the callee is
+ * calling us right now: accept her call instead, ws-protocol.md "Glare"), or a refusal.
+ */
+async function answerHeldCall(deps: Deps, who: Speaker, device: DeviceRef, heldBy: string, req: CallsRequest, requestKey: string): Promise<CallsAnswer> {
+  const held = await deps.calls.getCall(who.sdkAppId, heldBy);
+  const replay = held?.requests[requestKey];
+  if (replay?.action === 'calls') return replay.data as CallsAnswer;
+  const call = held?.call;
+  const me = call?.members.find((m) => m.userId === who.userId);
+  const glare = call?.callType === 'SingleCall' && req.userIdList.length === 1 && call.callerId === req.userIdList[0] && me?.state === 'ringing';
+  if (!call || !glare) throw new RefusedInStateError(`calls: you are already in call ${heldBy}; hang up first`);
+  const answer = (c: typeof call): CallsAnswer => ({ callId: c.callId, roomId: c.roomId, roomIdType: c.roomIdType, merged: true });
+  return (await runCallCommand(deps, who.sdkAppId, heldBy, () => ({ type: 'accept', now: deps.clock.now(), userId: who.userId, device }), {
+    key: requestKey,
+    action: 'calls',
+    answer,
+  })) as CallsAnswer;
+}
+
+async function replayCalls(deps: Deps, sdkAppId: number, callId: string): Promise<CallsAnswer> {
+  const stored = await deps.calls.getCall(sdkAppId, callId);
+  if (!stored) throw new RefusedInStateError(`calls: call ${callId} could not be created; retry with a new requestId`);
+  return { callId, roomId: stored.call.roomId, roomIdType: stored.call.roomIdType };
+}
+
+/** Checks the ring timeout against the configured range (0 or absent → the default). */
+export function ringTimeoutSec(deps: Pick<Deps, 'timing'>, timeout: number | undefined): number {
+  const { minRingTimeoutSec: min, maxRingTimeoutSec: max, defaultRingTimeoutSec } = deps.timing;
+  if (timeout === undefined || timeout === 0) return defaultRingTimeoutSec;
+  if (!Number.isFinite(timeout) || timeout < min || timeout > max) {
+    throw new InvalidParameterError(`params.timeout must be 0 (default ${defaultRingTimeoutSec} s) or between ${min} and ${max} seconds, got ${timeout}`);
+  }
+  return timeout;
+}

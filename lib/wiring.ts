@@ -1,0 +1,54 @@
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { randomInt, randomUUID } from 'node:crypto';
+import { ApiGatewayConnections } from './adapters/apigw-connections.ts';
+import { DynamoAppStore } from './adapters/dynamo-app-store.ts';
+import { DynamoCallStore } from './adapters/dynamo-call-store.ts';
+import { DynamoUserStore } from './adapters/dynamo-user-store.ts';
+import { SqsQueue } from './adapters/sqs-queue.ts';
+import { CachedAppStore } from './apps/cached-app-store.ts';
+import type { Config } from './config.ts';
+import type { Queue } from './ports/queue.ts';
+import type { Deps } from './usecases/deps.ts';
+
+/** Static credentials for the local runtime (dynalite and the local endpoints accept any). */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** The DynamoDB document client for a config (also used by the CLI). */
+export function documentClient(config: Pick<Config, 'region' | 'dynamoEndpoint'> & { local?: boolean }): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({
+    ...(config.region ? { region: config.region } : {}),
+    ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}),
+    ...(config.local ? { credentials: LOCAL_CREDENTIALS, region: 'local' } : {}),
+  });
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/** Builds every adapter once per process (cold start), from the config. The local runtime overrides the queues. */
+export function wire(config: Config & { local?: boolean }, overrides: { timers?: Queue; log?: Deps['log'] } = {}): Deps {
+  const db = documentClient(config);
+  const appStore = new DynamoAppStore(db, config.tableName);
+  const local = config.local ? { credentials: LOCAL_CREDENTIALS, region: 'local' } : {};
+  const management = new ApiGatewayManagementApiClient({ endpoint: config.wsManagementEndpoint, ...local });
+  const timers = overrides.timers ?? timersQueue(config);
+  return {
+    apps: new CachedAppStore(appStore),
+    calls: new DynamoCallStore(db, config.tableName),
+    users: new DynamoUserStore(db, config.tableName),
+    records: appStore,
+    connections: new ApiGatewayConnections(management),
+    timers,
+    clock: { now: () => Date.now() },
+    ids: { uuid: () => randomUUID(), roomId: () => randomInt(1, 2 ** 31 - 1) },
+    timing: config.timing,
+    log: overrides.log ?? new Logger({ serviceName: 'callsignal', logLevel: config.logLevel as 'INFO' }),
+  };
+}
+
+function timersQueue(config: Config): Queue {
+  if (!config.timersQueueUrl) throw new Error('TIMERS_QUEUE_URL is required to schedule ring timeouts');
+  return new SqsQueue(new SQSClient(config.region ? { region: config.region } : {}), config.timersQueueUrl);
+}
