@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoAppStore } from '../../lib/adapters/dynamo-app-store.ts';
+import { DynamoCallStore } from '../../lib/adapters/dynamo-call-store.ts';
+import { DynamoUserStore } from '../../lib/adapters/dynamo-user-store.ts';
+import { newApp } from '../../lib/apps/app.ts';
+import { startCall } from '../../lib/calls/start.ts';
+import { toRecord } from '../../lib/calls/record.ts';
+import type { Call } from '../../lib/calls/types.ts';
+import { ensureTable, startDynalite } from '../../lib/local/dynamo.ts';
+import { VersionConflictError } from '../../lib/ports/store.ts';
+import { documentClient } from '../../lib/wiring.ts';
+
+const TABLE = 'stores-test';
+let dynamo: Awaited<ReturnType<typeof startDynalite>>;
+let calls: DynamoCallStore;
+let users: DynamoUserStore;
+let apps: DynamoAppStore;
+
+const device = (connectionId: string) => ({ connectionId, loginId: `l-${connectionId}`, platform: 'Web' as const });
+function sampleCall(callId: string, now = 1_000_000): Call {
+  return startCall({
+    type: 'start',
+    now,
+    callId,
+    sdkAppId: 7,
+    caller: { userId: 'a', device: device('ca') },
+    invitees: [{ userId: 'b', ringTargets: [device('cb')], busy: false }],
+    mediaType: 'Audio',
+    callType: 'SingleCall',
+    roomId: 42,
+    roomIdType: 1,
+    timeoutSec: 30,
+    userData: '',
+    chatGroupId: '',
+  }).call;
+}
+
+beforeAll(async () => {
+  dynamo = await startDynalite({ port: 0, host: '127.0.0.1' });
+  await ensureTable(dynamo.endpoint, TABLE);
+  const db = documentClient({ dynamoEndpoint: dynamo.endpoint, local: true });
+  calls = new DynamoCallStore(db, TABLE);
+  users = new DynamoUserStore(db, TABLE);
+  apps = new DynamoAppStore(db, TABLE);
+});
+afterAll(async () => {
+  await dynamo?.close();
+});
+
+describe('DynamoCallStore on dynalite', () => {
+  it('creates a call once: a second create with the same id reports it existed', async () => {
+    const call = sampleCall('c-create');
+    expect(await calls.createCall(call, { connectionId: 'ca', requestId: 'r1' }, 5)).toBe(true);
+    expect(await calls.createCall(call, { connectionId: 'ca', requestId: 'r1' }, 5)).toBe(false);
+    const stored = await calls.getCall(7, 'c-create');
+    expect(stored).toMatchObject({ version: 1, requests: {}, origin: { connectionId: 'ca', requestId: 'r1' } });
+    expect(stored?.call).toEqual(call);
+  });
+
+  it('lets exactly one of 32 concurrent writers of the same version win', async () => {
+    const call = sampleCall('c-race');
+    await calls.createCall(call, { connectionId: 'ca', requestId: 'r' }, undefined);
+    const results = await Promise.allSettled(
+      Array.from({ length: 32 }, (_, i) => calls.saveCall({ ...call, userData: `w${i}` }, 1, undefined, { key: `k${i}`, answer: { action: 'accept', data: {} } })),
+    );
+    const won = results.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof VersionConflictError)).toBe(true);
+    const stored = await calls.getCall(7, 'c-race');
+    expect(stored?.version).toBe(2);
+    expect(Object.keys(stored?.requests ?? {})).toEqual([`k${stored?.call.userData.slice(1)}`]);
+  });
+
+  it('finds live calls by deadline in the sweeper index, and drops them from it once saved without one', async () => {
+    const call = sampleCall('c-due');
+    await calls.createCall(call, { connectionId: 'ca', requestId: 'r' }, 2_000);
+    expect((await calls.dueCalls(1_999, 50)).map((d) => d.callId)).not.toContain('c-due');
+    expect(await calls.dueCalls(2_000, 50)).toContainEqual({ sdkAppId: 7, callId: 'c-due' });
+    await calls.saveCall({ ...call, status: 'ended', endedAt: 3_000 }, 1, undefined);
+    expect((await calls.dueCalls(10_000, 50)).map((d) => d.callId)).not.toContain('c-due');
+  });
+});
+
+describe('DynamoUserStore on dynalite', () => {
+  it('reads profile, devices and line of a user with one query', async () => {
+    await users.recordLogin(7, 'u1', 100);
+    await users.putDevice(7, 'u1', { ...device('d1'), deviceId: 'x', ip: '1.2.3.4', loginAt: 100, lastSeenAt: 100, credentialExpiresAt: 999, loginRequestId: 'r' });
+    await users.acquireLine(7, 'u1', 'call-1', 100);
+    const view = await users.getUser(7, 'u1');
+    expect(view.profile).toMatchObject({ userId: 'u1', createdAt: 100, multiDeviceAbility: false, loggedOut: false });
+    expect(view.devices.map((d) => d.connectionId)).toEqual(['d1']);
+    expect(view.line).toMatchObject({ callId: 'call-1' });
+    expect(await users.getUser(7, 'nobody')).toEqual({ devices: [] });
+  });
+
+  it('gives a line to one call at a time; the same call may take it again; release frees only its own', async () => {
+    expect(await users.acquireLine(7, 'u2', 'x', 1)).toEqual({ acquired: true, alreadyOurs: false });
+    expect(await users.acquireLine(7, 'u2', 'x', 2)).toEqual({ acquired: true, alreadyOurs: true });
+    expect(await users.acquireLine(7, 'u2', 'y', 3)).toEqual({ acquired: false, heldBy: 'x' });
+    await users.releaseLine(7, 'u2', 'y');
+    expect(await users.acquireLine(7, 'u2', 'y', 4)).toEqual({ acquired: false, heldBy: 'x' });
+    expect(await users.acquireLine(7, 'u2', 'y', 5, 'x')).toEqual({ acquired: true, alreadyOurs: false });
+    await users.releaseLine(7, 'u2', 'y');
+    expect((await users.getUser(7, 'u2')).line).toBeUndefined();
+  });
+
+  it('lets exactly one of many concurrent calls take a free line', async () => {
+    const attempts = await Promise.all(Array.from({ length: 20 }, (_, i) => users.acquireLine(7, 'u3', `call-${i}`, i)));
+    expect(attempts.filter((a) => a.acquired)).toHaveLength(1);
+  });
+
+  it('keeps users of different apps apart', async () => {
+    await users.recordLogin(8, 'u1', 5);
+    expect((await users.getUser(8, 'u1')).devices).toEqual([]);
+    expect((await users.getUser(7, 'u1')).devices).toHaveLength(1);
+  });
+});
+
+describe('DynamoAppStore on dynalite', () => {
+  it('creates an app once and keeps one record per call however often it is written', async () => {
+    const app = newApp({ sdkAppId: 77, name: 'x', secretKey: 's', now: 1 });
+    expect(await apps.createApp(app)).toBe(true);
+    expect(await apps.createApp({ ...app, name: 'y' })).toBe(false);
+    expect((await apps.getApp(77))?.name).toBe('x');
+    const ended = { ...sampleCall('c-rec'), status: 'ended' as const, endedAt: 2_000_000, result: 'Cancel' as const };
+    await apps.putRecord(7, toRecord(ended), 90);
+    await apps.putRecord(7, toRecord(ended), 90);
+    expect(await apps.getRecord(7, 'c-rec')).toEqual(toRecord(ended));
+    expect(await apps.getRecord(8, 'c-rec')).toBeUndefined();
+  });
+});
