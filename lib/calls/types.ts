@@ -32,6 +32,8 @@ export type CallResult = 'Cancel' | 'Reject' | 'NotAnswer' | 'NormalEnd' | 'Call
 export interface DeviceRef {
   connectionId: string;
   loginId: string;
+  /** Stable across reconnects (client-given at login, else the loginId): retried requests are keyed by it. */
+  deviceId: string;
   platform: Platform;
   /** Source IP of the device, for callbacks' ClientIP. */
   ip?: string;

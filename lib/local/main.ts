@@ -34,11 +34,6 @@ async function main(): Promise<void> {
     ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
     ...(process.env.LOG_LEVEL ? { logLevel: process.env.LOG_LEVEL } : {}),
   });
-  const app = runtime.demoApp;
-  console.log(
-    `CallSignal local stack ready: http ${runtime.httpUrl}  ws ${runtime.wsUrl}  sdkappid ${app.sdkAppId}  secret ${app.secretKeys[0]}  usersig: npx callsignal usersig --sdkappid ${app.sdkAppId} --userid alice`,
-  );
-  console.log(`  connect a client: ${runtime.wsUrl}/?sdkappid=${app.sdkAppId}&userid=alice&usersig=<UserSig>   (Ctrl-C to stop)`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -49,6 +44,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  const app = runtime.demoApp;
+  console.log(
+    `CallSignal local stack ready: http ${runtime.httpUrl}  ws ${runtime.wsUrl}  sdkappid ${app.sdkAppId}  secret ${app.secretKeys[0]}  usersig: npx callsignal usersig --sdkappid ${app.sdkAppId} --userid alice`,
+  );
+  console.log(`  connect a client: ${runtime.wsUrl}/?sdkappid=${app.sdkAppId}&userid=alice&usersig=<UserSig>   (Ctrl-C to stop)`);
 }
 
 main().catch((err: unknown) => {

@@ -39,6 +39,8 @@ export interface LocalRuntime {
   demoApp: App;
   deps: Deps;
   timersQueue: LocalQueue;
+  /** Cuts a connection as a network failure would (no close frame); API Gateway then runs `$disconnect`. */
+  dropConnection(connectionId: string): boolean;
   /** Runs the sweeper once now (tests; the tick runs it every `sweeperPeriodSec`). */
   sweepNow(): Promise<{ checked: number }>;
   close(): Promise<void>;
@@ -124,6 +126,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       demoApp,
       deps: ready,
       timersQueue,
+      dropConnection: (connectionId) => {
+        const conn = gateway.connections.get(connectionId);
+        conn?.ws.terminate();
+        return conn !== undefined;
+      },
       sweepNow,
       close,
     };

@@ -11,10 +11,10 @@ export interface StoredAnswer {
 export interface StoredCall {
   call: Call;
   version: number;
-  /** Answers to successful requests on this call, keyed `connectionId|requestId`. */
+  /** Answers to successful requests on this call, keyed `deviceId|requestId`. */
   requests: Record<string, StoredAnswer>;
   /** The `calls` request that created it. */
-  origin: { connectionId: string; requestId: string };
+  origin: { deviceId: string; requestId: string };
 }
 
 /** One logged-in device (connection) of a user. */

@@ -1,6 +1,6 @@
 import type { Call, DeviceRef } from '../calls/types.ts';
 import type { Deps, Speaker } from './deps.ts';
-import { requireDevice } from './devices.ts';
+import { requestKeyOf, requireDevice } from './devices.ts';
 import { runCallCommand } from './run-command.ts';
 
 export type CallAction = 'accept' | 'reject' | 'ignore' | 'hangup';
@@ -37,6 +37,7 @@ export async function actOnCall(
       const base = { now: deps.clock.now(), userId: who.userId, device };
       return action === 'hangup' ? { type: 'hangup', ...base, ...(input.reason ? { reason: input.reason } : {}) } : { type: action, ...base };
     },
-    { key: `${who.connectionId}|${requestId}`, action, answer: () => ({}) },
+    // `build` runs first, so the acting device is known when the replay key is asked for.
+    { key: () => requestKeyOf(device ?? { deviceId: who.loginId }, requestId), action, answer: () => ({}) },
   );
 }

@@ -12,7 +12,8 @@ const MAX_ATTEMPTS = 8;
 
 /** A client request whose successful answer is stored on the call, so a repeat replays it. */
 export interface ReplayableRequest {
-  key: string;
+  /** The replay key, from the acting device (known once the command is built). */
+  key: (cmd: CallCommand) => string;
   action: string;
   answer: (call: Call) => Record<string, unknown>;
 }
@@ -40,13 +41,15 @@ export async function runCallCommand(
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const stored = await deps.calls.getCall(sdkAppId, callId);
     if (!stored) throw new InvitationHandledError(`call ${callId} does not exist or has ended`);
-    const replay = request ? stored.requests[request.key] : undefined;
+    const cmd = await build(stored);
+    const key = request?.key(cmd);
+    const replay = key === undefined ? undefined : stored.requests[key];
     if (replay && replay.action === request?.action) return replay.data;
-    const { call, effects } = applyCommand(stored.call, await build(stored));
+    const { call, effects } = applyCommand(stored.call, cmd);
     const answer = request?.answer(call) ?? {};
     if (effects.length === 0 && JSON.stringify(call) === JSON.stringify(stored.call)) return answer;
     try {
-      const entry = request ? { key: request.key, answer: { action: request.action, data: answer } } : undefined;
+      const entry = request && key !== undefined ? { key, answer: { action: request.action, data: answer } } : undefined;
       await deps.calls.saveCall(call, stored.version, sweepAtOf(call), entry);
     } catch (err) {
       if (!(err instanceof VersionConflictError)) throw err;

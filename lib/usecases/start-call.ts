@@ -6,7 +6,7 @@ import { callIdFor } from './call-id.ts';
 import type { Deps, Speaker } from './deps.ts';
 import { UnknownUserError } from './errors.ts';
 import { executeEffects } from './execute-effects.ts';
-import { requireDevice, toDeviceRef } from './devices.ts';
+import { requestKeyOf, requireDevice, toDeviceRef } from './devices.ts';
 import { runCallCommand, sweepAtOf } from './run-command.ts';
 
 /** Validated `calls` data. */
@@ -49,8 +49,9 @@ export async function placeCall(deps: Deps, who: Speaker, req: CallsRequest, req
     if (!v.profile) throw new UnknownUserError(req.userIdList[i] ?? '');
   });
   const now = deps.clock.now();
-  const callId = callIdFor(who.connectionId, requestId);
-  const requestKey = `${who.connectionId}|${requestId}`;
+  const app = await deps.apps.getApp(sdkAppId);
+  const callId = callIdFor(app?.secretKeys[0] ?? '', who.userId, device.deviceId, requestId);
+  const requestKey = requestKeyOf(device, requestId);
   const own = await takeOwnLine(deps, who, callId, now);
   if (own.kind === 'other') return answerHeldCall(deps, who, device, own.heldBy, req, requestKey);
   const lines = await Promise.all(req.userIdList.map((u) => takeLine(deps, sdkAppId, u, callId, now)));
@@ -71,7 +72,7 @@ export async function placeCall(deps: Deps, who: Speaker, req: CallsRequest, req
     chatGroupId: req.chatGroupId,
     ...(req.offlinePushInfo ? { offlinePushInfo: req.offlinePushInfo } : {}),
   });
-  const created = await deps.calls.createCall(call, { connectionId: who.connectionId, requestId }, sweepAtOf(call));
+  const created = await deps.calls.createCall(call, { deviceId: device.deviceId, requestId }, sweepAtOf(call));
   if (!created) {
     // A repeated request: lines taken just now belong to no live call, the first answer is replayed.
     const taken = [{ userId: who.userId, line: own as LineAttempt }, ...req.userIdList.map((userId, i) => ({ userId, line: lines[i] }))];
@@ -117,7 +118,7 @@ async function answerHeldCall(deps: Deps, who: Speaker, device: DeviceRef, heldB
   if (!call || !glare) throw new RefusedInStateError(`calls: you are already in call ${heldBy}; hang up first`);
   const answer = (c: typeof call): CallsAnswer => ({ callId: c.callId, roomId: c.roomId, roomIdType: c.roomIdType, merged: true });
   return (await runCallCommand(deps, who.sdkAppId, heldBy, () => ({ type: 'accept', now: deps.clock.now(), userId: who.userId, device }), {
-    key: requestKey,
+    key: () => requestKey,
     action: 'calls',
     answer,
   })) as CallsAnswer;

@@ -16,7 +16,7 @@ let calls: DynamoCallStore;
 let users: DynamoUserStore;
 let apps: DynamoAppStore;
 
-const device = (connectionId: string) => ({ connectionId, loginId: `l-${connectionId}`, platform: 'Web' as const });
+const device = (connectionId: string) => ({ connectionId, loginId: `l-${connectionId}`, deviceId: `d-${connectionId}`, platform: 'Web' as const });
 function sampleCall(callId: string, now = 1_000_000): Call {
   return startCall({
     type: 'start',
@@ -50,16 +50,16 @@ afterAll(async () => {
 describe('DynamoCallStore on dynalite', () => {
   it('creates a call once: a second create with the same id reports it existed', async () => {
     const call = sampleCall('c-create');
-    expect(await calls.createCall(call, { connectionId: 'ca', requestId: 'r1' }, 5)).toBe(true);
-    expect(await calls.createCall(call, { connectionId: 'ca', requestId: 'r1' }, 5)).toBe(false);
+    expect(await calls.createCall(call, { deviceId: 'ca', requestId: 'r1' }, 5)).toBe(true);
+    expect(await calls.createCall(call, { deviceId: 'ca', requestId: 'r1' }, 5)).toBe(false);
     const stored = await calls.getCall(7, 'c-create');
-    expect(stored).toMatchObject({ version: 1, requests: {}, origin: { connectionId: 'ca', requestId: 'r1' } });
+    expect(stored).toMatchObject({ version: 1, requests: {}, origin: { deviceId: 'ca', requestId: 'r1' } });
     expect(stored?.call).toEqual(call);
   });
 
   it('lets exactly one of 32 concurrent writers of the same version win', async () => {
     const call = sampleCall('c-race');
-    await calls.createCall(call, { connectionId: 'ca', requestId: 'r' }, undefined);
+    await calls.createCall(call, { deviceId: 'ca', requestId: 'r' }, undefined);
     const results = await Promise.allSettled(
       Array.from({ length: 32 }, (_, i) => calls.saveCall({ ...call, userData: `w${i}` }, 1, undefined, { key: `k${i}`, answer: { action: 'accept', data: {} } })),
     );
@@ -73,7 +73,7 @@ describe('DynamoCallStore on dynalite', () => {
 
   it('finds live calls by deadline in the sweeper index, and drops them from it once saved without one', async () => {
     const call = sampleCall('c-due');
-    await calls.createCall(call, { connectionId: 'ca', requestId: 'r' }, 2_000);
+    await calls.createCall(call, { deviceId: 'ca', requestId: 'r' }, 2_000);
     expect((await calls.dueCalls(1_999, 50)).map((d) => d.callId)).not.toContain('c-due');
     expect(await calls.dueCalls(2_000, 50)).toContainEqual({ sdkAppId: 7, callId: 'c-due' });
     await calls.saveCall({ ...call, status: 'ended', endedAt: 3_000 }, 1, undefined);
@@ -84,7 +84,7 @@ describe('DynamoCallStore on dynalite', () => {
 describe('DynamoUserStore on dynalite', () => {
   it('reads profile, devices and line of a user with one query', async () => {
     await users.recordLogin(7, 'u1', 100);
-    await users.putDevice(7, 'u1', { ...device('d1'), deviceId: 'x', ip: '1.2.3.4', loginAt: 100, lastSeenAt: 100, credentialExpiresAt: 999, loginRequestId: 'r' });
+    await users.putDevice(7, 'u1', { ...device('d1'), ip: '1.2.3.4', loginAt: 100, lastSeenAt: 100, credentialExpiresAt: 999, loginRequestId: 'r' });
     await users.acquireLine(7, 'u1', 'call-1', 100);
     const view = await users.getUser(7, 'u1');
     expect(view.profile).toMatchObject({ userId: 'u1', createdAt: 100, multiDeviceAbility: false, loggedOut: false });

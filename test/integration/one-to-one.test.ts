@@ -172,4 +172,20 @@ describe('a 1v1 call over real sockets', () => {
     expect(alice.events('onCallBegin')).toHaveLength(1);
     await Promise.all([alice.close(), bob.close()]);
   });
+
+  it('replays a calls retried from a reconnected socket of the same device (same deviceId)', async () => {
+    const [a, b] = users('alice', 'bob');
+    const bob = await login(b!);
+    const first = await RawClient.open(wsUrlFor(rt, a!), a!);
+    await first.request('login', { platform: 'iOS', deviceId: 'phone-1' });
+    const placed = await first.request('calls', { userIdList: [b], mediaType: 'Audio' }, 'c-1');
+    await first.close();
+    const again = await RawClient.open(wsUrlFor(rt, a!), a!);
+    await again.request('login', { platform: 'iOS', deviceId: 'phone-1' });
+    const retried = await again.request('calls', { userIdList: [b], mediaType: 'Audio' }, 'c-1');
+    expect(retried.code).toBe(0);
+    expect(retried.data).toEqual(placed.data);
+    expect(bob.events('onCallReceived')).toHaveLength(1);
+    await Promise.all([again.close(), bob.close()]);
+  });
 });

@@ -1,0 +1,248 @@
+import { App, type Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CallSignalStack } from '../../cdk/callsignal-stack.ts';
+import type { SignalFunction } from '../../cdk/constructs/signal-function.ts';
+import { createTableInput, TABLE_SCHEMA } from '../../lib/store/schema.ts';
+import { ACTION_SCHEMAS } from '../../lib/ws/schemas.ts';
+
+// The same context (feature flags) as `cdk synth`, so the test checks the template that deploys.
+const { context } = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
+
+const FUNCTIONS = ['WsAuthorizer', 'WsConnect', 'WsDisconnect', 'WsMessage', 'Timers', 'Sweeper', 'Http'] as const;
+type FunctionId = (typeof FUNCTIONS)[number];
+const ACTIONS = Object.keys(ACTION_SCHEMAS);
+
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+
+let template: Template;
+/** Where the dev stack's cloud assembly (with the bundled assets) was written. */
+let outdir: string;
+let fnIds: Record<FunctionId, string>;
+/** A `prod` stack synthesized without bundling (`aws:cdk:bundling-stacks: []`): only its retention settings are checked. */
+let prod: Template;
+
+/** True when a CloudFormation value (Ref, GetAtt, Join…) mentions the resource `logicalId`. */
+const mentions = (value: unknown, logicalId: string) => JSON.stringify(value).includes(`"${logicalId}"`);
+const only = (resources: Record<string, Resource>): [string, Resource] => {
+  const entries = Object.entries(resources);
+  expect(entries).toHaveLength(1);
+  return entries[0]!;
+};
+const resources = (type: string, props?: unknown) => template.findResources(type, props ? { Properties: props } : undefined) as Record<string, Resource>;
+const wsApiId = () => only(resources('AWS::ApiGatewayV2::Api', { ProtocolType: 'WEBSOCKET' }))[0];
+const wsRoutes = () => Object.entries(resources('AWS::ApiGatewayV2::Route')).filter(([, r]) => mentions(r.Properties.ApiId, wsApiId()));
+/** The function logical id behind a route's Lambda proxy integration. */
+const functionOfRoute = (route: Resource) => {
+  const [, integration] = Object.entries(resources('AWS::ApiGatewayV2::Integration')).find(([id]) => mentions(route.Properties.Target, id))!;
+  expect(integration.Properties.IntegrationType).toBe('AWS_PROXY');
+  return FUNCTIONS.find((f) => mentions(integration.Properties.IntegrationUri, fnIds[f]));
+};
+const policyStatements = (fn: FunctionId) =>
+  Object.values(resources('AWS::IAM::Policy'))
+    .filter((p) => mentions(p.Properties.Roles, roleOf(fn)))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+const roleOf = (fn: FunctionId) => (resources('AWS::Lambda::Function')[fnIds[fn]]!.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+const actionsOf = (fn: FunctionId) => policyStatements(fn).flatMap((s) => [s.Action].flat());
+
+beforeAll(() => {
+  const app = new App({ context });
+  const stack = new CallSignalStack(app, 'CallSignal', { stage: 'dev', logLevel: 'INFO' });
+  template = Template.fromStack(stack);
+  outdir = app.outdir;
+  const logicalId = (s: Stack, id: FunctionId) => s.getLogicalId((s.node.findChild(id) as SignalFunction).fn.node.defaultChild as CfnFunction);
+  fnIds = Object.fromEntries(FUNCTIONS.map((id) => [id, logicalId(stack, id)])) as Record<FunctionId, string>;
+  const prodApp = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  prod = Template.fromStack(new CallSignalStack(prodApp, 'CallSignalProd', { stage: 'prod', logLevel: 'INFO' }));
+}, 180_000);
+
+describe('the table', () => {
+  it('has exactly the keys, indexes and billing of lib/store/schema.ts, the module the local runtime creates its table from', () => {
+    const [, table] = only(resources('AWS::DynamoDB::Table'));
+    const local = createTableInput('any');
+    const byName = (a: { AttributeName: string }, b: { AttributeName: string }) => a.AttributeName.localeCompare(b.AttributeName);
+    expect(table.Properties.KeySchema).toEqual(local.KeySchema);
+    expect([...table.Properties.AttributeDefinitions].sort(byName)).toEqual([...local.AttributeDefinitions].sort(byName));
+    expect(table.Properties.GlobalSecondaryIndexes).toEqual(local.GlobalSecondaryIndexes);
+    expect(table.Properties.BillingMode).toBe(local.BillingMode);
+  });
+
+  it('expires items on the schema TTL attribute (expiresAt) and has point-in-time recovery', () => {
+    const [, table] = only(resources('AWS::DynamoDB::Table'));
+    expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: TABLE_SCHEMA.ttlAttribute, Enabled: true });
+    expect(TABLE_SCHEMA.ttlAttribute).toBe('expiresAt');
+    expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+  });
+
+  it('may be destroyed with a dev stack, but is retained and deletion-protected for other stages', () => {
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ DeletionProtectionEnabled: false }) });
+    prod.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: Match.objectLike({ DeletionProtectionEnabled: true }) });
+    prod.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: 'prod', AutoDeploy: true });
+  });
+});
+
+describe('the WebSocket API', () => {
+  it('routes on the frame field action and deploys an auto-deployed stage named by the stage', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { ApiId: { Ref: wsApiId() }, StageName: 'dev', AutoDeploy: true });
+  });
+
+  it('guards $connect with the REQUEST authorizer identified by the sdkappid and userid query strings, uncached', () => {
+    const [, connect] = wsRoutes().find(([, r]) => r.Properties.RouteKey === '$connect')!;
+    const [authorizerId, authorizer] = only(resources('AWS::ApiGatewayV2::Authorizer'));
+    expect(connect.Properties).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
+    expect(functionOfRoute(connect)).toBe('WsConnect');
+    expect(authorizer.Properties.AuthorizerType).toBe('REQUEST');
+    // usersig OR token: neither may be a required identity source.
+    expect(authorizer.Properties.IdentitySource).toEqual(['route.request.querystring.sdkappid', 'route.request.querystring.userid']);
+    expect(mentions(authorizer.Properties.AuthorizerUri, fnIds.WsAuthorizer)).toBe(true);
+    // API Gateway caches only HTTP API authorizer results; nothing here may turn caching on.
+    expect(authorizer.Properties.AuthorizerResultTtlInSeconds).toBeUndefined();
+  });
+
+  it('has $connect, $disconnect, $default and one route per ACTION_SCHEMAS key, and no other', () => {
+    const keys = wsRoutes().map(([, r]) => r.Properties.RouteKey as string);
+    expect(keys.sort()).toEqual(['$connect', '$disconnect', '$default', ...ACTIONS].sort());
+    expect(functionOfRoute(wsRoutes().find(([, r]) => r.Properties.RouteKey === '$disconnect')![1])).toBe('WsDisconnect');
+  });
+
+  it('answers $default and every action with the message function and returns its answer to the client (two-way)', () => {
+    const responses = Object.values(resources('AWS::ApiGatewayV2::RouteResponse'));
+    for (const key of ['$default', ...ACTIONS]) {
+      const [routeId, route] = wsRoutes().find(([, r]) => r.Properties.RouteKey === key)!;
+      expect({ key, fn: functionOfRoute(route) }).toEqual({ key, fn: 'WsMessage' });
+      expect(route.Properties.RouteResponseSelectionExpression).toBe('$default');
+      expect(responses.some((r) => r.Properties.RouteResponseKey === '$default' && mentions(r.Properties.RouteId, routeId))).toBe(true);
+    }
+  });
+});
+
+describe('the functions', () => {
+  it('are exactly the seven entry points, each Node.js 22 on arm64, 256 MB, logging to a one-month log group', () => {
+    const fns = resources('AWS::Lambda::Function');
+    expect(Object.keys(fns).sort()).toEqual(Object.values(fnIds).sort());
+    const logGroups = resources('AWS::Logs::LogGroup');
+    for (const [id, fn] of Object.entries(fns)) {
+      expect({ id, ...fn.Properties }).toMatchObject({ id, Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: 256, Handler: 'index.handler' });
+      const logGroupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(logGroups[logGroupId]?.Properties.RetentionInDays).toBe(30);
+    }
+    expect(fns[fnIds.WsAuthorizer]!.Properties.Timeout).toBe(5);
+    for (const f of FUNCTIONS.filter((f) => f !== 'WsAuthorizer')) expect(fns[fnIds[f]]!.Properties.Timeout).toBe(10);
+  });
+
+  it('are ES module bundles, with the createRequire banner, that load and export handler', async () => {
+    for (const f of FUNCTIONS) {
+      const key = resources('AWS::Lambda::Function')[fnIds[f]]!.Properties.Code.S3Key as string;
+      const bundle = join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
+      expect(readFileSync(bundle, 'utf8').startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);")).toBe(true);
+      // Loading is what fails without the banner ("Dynamic require of ... is not supported"); handlers wire lazily outside Lambda.
+      const mod = (await import(pathToFileURL(bundle).href)) as { handler?: unknown };
+      expect({ f, handler: typeof mod.handler }).toEqual({ f, handler: 'function' });
+    }
+  });
+
+  it('get the table name, log settings, and the @connections endpoint and timers queue where they use them', () => {
+    const [tableId] = only(resources('AWS::DynamoDB::Table'));
+    const [queueId] = only(resources('AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() }));
+    const fns = resources('AWS::Lambda::Function');
+    for (const f of FUNCTIONS) {
+      const env = fns[fnIds[f]]!.Properties.Environment.Variables as Record<string, unknown>;
+      expect(env).toMatchObject({ TABLE_NAME: { Ref: tableId }, LOG_LEVEL: 'INFO', POWERTOOLS_SERVICE_NAME: 'callsignal', NODE_OPTIONS: '--enable-source-maps' });
+      const postsToClients = ['WsDisconnect', 'WsMessage', 'Timers', 'Sweeper'].includes(f);
+      expect({ f, endpoint: 'WS_MANAGEMENT_ENDPOINT' in env, queue: 'TIMERS_QUEUE_URL' in env }).toEqual({ f, endpoint: postsToClients, queue: postsToClients });
+      if (!postsToClients) continue;
+      // https://{apiId}.execute-api.{region}.{suffix}/{stage}: the stage's callback URL.
+      expect(JSON.stringify(env.WS_MANAGEMENT_ENDPOINT)).toMatch(new RegExp(`^\\{"Fn::Join":\\["",\\["https://",\\{"Ref":"${wsApiId()}"\\},".execute-api.",.*"/dev"\\]\\]\\}$`));
+      expect(env.TIMERS_QUEUE_URL).toEqual({ Ref: queueId });
+    }
+  });
+});
+
+describe('the timers queue and the sweeper', () => {
+  it('redrives a timer to a dead-letter queue after 5 receives and hides it for at least 6 times the consumer timeout', () => {
+    const [, queue] = only(resources('AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() }));
+    const dlqId = (queue.Properties.RedrivePolicy.deadLetterTargetArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(5);
+    expect(resources('AWS::SQS::Queue')[dlqId]).toBeDefined();
+    const timeout = resources('AWS::Lambda::Function')[fnIds.Timers]!.Properties.Timeout as number;
+    expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+    expect(queue.Properties.FifoQueue).toBeUndefined();
+  });
+
+  it('refuses non-TLS access to both queues', () => {
+    const denies = Object.values(resources('AWS::SQS::QueuePolicy')).filter((p) =>
+      (p.Properties.PolicyDocument.Statement as { Effect: string; Condition?: unknown }[]).some(
+        (s) => s.Effect === 'Deny' && JSON.stringify(s.Condition) === '{"Bool":{"aws:SecureTransport":"false"}}',
+      ),
+    );
+    for (const queueId of Object.keys(resources('AWS::SQS::Queue'))) expect(denies.some((p) => mentions(p.Properties.Queues, queueId))).toBe(true);
+  });
+
+  it('feeds the timers function with partial batch failures (ReportBatchItemFailures)', () => {
+    const [queueId] = only(resources('AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() }));
+    const [, mapping] = only(resources('AWS::Lambda::EventSourceMapping'));
+    expect(mapping.Properties).toMatchObject({ FunctionName: { Ref: fnIds.Timers }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    expect(mentions(mapping.Properties.EventSourceArn, queueId)).toBe(true);
+  });
+
+  it('runs the sweeper every minute', () => {
+    const [, rule] = only(resources('AWS::Events::Rule'));
+    expect(rule.Properties.ScheduleExpression).toBe('rate(1 minute)');
+    expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [fnIds.Sweeper, 'Arn'] } })]);
+  });
+});
+
+describe('permissions', () => {
+  it('never grants a wildcard action (no "*", no "dynamodb:*" or any "service:*")', () => {
+    const actions = Object.values(resources('AWS::IAM::Policy')).flatMap((p) => (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) => [s.Action].flat()));
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.filter((a) => a === '*' || a.endsWith(':*') || a === 'dynamodb:Scan' || a.startsWith('dynamodb:Batch'))).toEqual([]);
+  });
+
+  it('lets the authorizer only read single items, and gives ws-connect and http no policy at all', () => {
+    expect(actionsOf('WsAuthorizer')).toEqual(['dynamodb:GetItem']);
+    expect(actionsOf('WsConnect')).toEqual([]);
+    expect(actionsOf('Http')).toEqual([]);
+  });
+
+  it('lets the signaling functions read and write the table and its indexes, and manage the stage connections', () => {
+    const [tableId] = only(resources('AWS::DynamoDB::Table'));
+    for (const f of ['WsDisconnect', 'WsMessage', 'Timers', 'Sweeper'] as const) {
+      const table = policyStatements(f).find((s) => mentions(s.Resource, tableId))!;
+      expect([table.Action].flat().sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+      expect(JSON.stringify(table.Resource)).toContain('/index/*');
+      const manage = policyStatements(f).find((s) => s.Action === 'execute-api:ManageConnections');
+      expect(JSON.stringify(manage?.Resource)).toContain(`{"Ref":"${wsApiId()}"},"/dev/*/@connections/*"`);
+    }
+  });
+
+  it('lets only ws-message, timers and sweeper schedule timers', () => {
+    for (const f of FUNCTIONS) expect({ f, send: actionsOf(f).includes('sqs:SendMessage') }).toEqual({ f, send: ['WsMessage', 'Timers', 'Sweeper'].includes(f) });
+  });
+});
+
+describe('the HTTP API and the outputs', () => {
+  it('sends every request ($default route) to the http function with payload format 2.0', () => {
+    const [apiId] = only(resources('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' }));
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { ApiId: { Ref: apiId }, RouteKey: '$default' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      ApiId: { Ref: apiId },
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: { 'Fn::GetAtt': [fnIds.Http, 'Arn'] },
+    });
+  });
+
+  it('outputs the WebSocket URL (wss://…/dev), the HTTP API URL and the table name', () => {
+    const outputs = template.findOutputs('*');
+    expect(Object.keys(outputs).sort()).toEqual(['HttpApiUrl', 'TableName', 'WebSocketUrl']);
+    expect(JSON.stringify(outputs.WebSocketUrl!.Value)).toMatch(/^\{"Fn::Join":\["",\["wss:\/\/",.*"\/dev"\]\]\}$/);
+    expect(JSON.stringify(outputs.HttpApiUrl!.Value)).toContain('"https://"');
+    expect(outputs.TableName!.Value).toEqual({ Ref: only(resources('AWS::DynamoDB::Table'))[0] });
+  });
+});
