@@ -1,10 +1,10 @@
 import { App, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallSignalStack } from '../../cdk/callsignal-stack.ts';
 import type { SignalFunction } from '../../cdk/constructs/signal-function.ts';
 import { createTableInput, TABLE_SCHEMA } from '../../lib/store/schema.ts';
@@ -17,11 +17,13 @@ const FUNCTIONS = ['WsAuthorizer', 'WsConnect', 'WsDisconnect', 'WsMessage', 'Ti
 type FunctionId = (typeof FUNCTIONS)[number];
 const ACTIONS = Object.keys(ACTION_SCHEMAS);
 
+// Template JSON is untyped; the assertions below say what shape they expect.
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 
 let template: Template;
 /** Where the dev stack's cloud assembly (with the bundled assets) was written. */
 let outdir: string;
+let prodOutdir: string;
 let fnIds: Record<FunctionId, string>;
 /** A `prod` stack synthesized without bundling (`aws:cdk:bundling-stacks: []`): only its retention settings are checked. */
 let prod: Template;
@@ -42,13 +44,15 @@ const functionOfRoute = (route: Resource) => {
   expect(integration.Properties.IntegrationType).toBe('AWS_PROXY');
   return FUNCTIONS.find((f) => mentions(integration.Properties.IntegrationUri, fnIds[f]));
 };
+const roleOf = (fn: FunctionId) => (resources('AWS::Lambda::Function')[fnIds[fn]]!.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
 const policyStatements = (fn: FunctionId) =>
   Object.values(resources('AWS::IAM::Policy'))
     .filter((p) => mentions(p.Properties.Roles, roleOf(fn)))
     .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
-const roleOf = (fn: FunctionId) => (resources('AWS::Lambda::Function')[fnIds[fn]]!.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
 const actionsOf = (fn: FunctionId) => policyStatements(fn).flatMap((s) => [s.Action].flat());
 
+// One synthesis (with bundling by the local esbuild, and CDK's built-in template validation, which the
+// cdk.json flag `validateAgainstDefaultRules` makes fatal) shared by every assertion: it takes 5–15 s.
 beforeAll(() => {
   const app = new App({ context });
   const stack = new CallSignalStack(app, 'CallSignal', { stage: 'dev', logLevel: 'INFO' });
@@ -58,7 +62,13 @@ beforeAll(() => {
   fnIds = Object.fromEntries(FUNCTIONS.map((id) => [id, logicalId(stack, id)])) as Record<FunctionId, string>;
   const prodApp = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
   prod = Template.fromStack(new CallSignalStack(prodApp, 'CallSignalProd', { stage: 'prod', logLevel: 'INFO' }));
+  prodOutdir = prodApp.outdir;
 }, 180_000);
+
+// Outside the CDK CLI each App writes its cloud assembly (≈ 20 MB of bundles) to a fresh temporary folder.
+afterAll(() => {
+  for (const dir of [outdir, prodOutdir]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('the table', () => {
   it('has exactly the keys, indexes and billing of lib/store/schema.ts, the module the local runtime creates its table from', () => {

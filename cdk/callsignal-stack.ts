@@ -1,0 +1,89 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { HttpApi, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { fileURLToPath } from 'node:url';
+import { ACTION_SCHEMAS } from '../lib/ws/schemas.ts';
+import { SignalFunction } from './constructs/signal-function.ts';
+import { SignalingWebSocketApi } from './constructs/signaling-web-socket-api.ts';
+import { tableFromSchema } from './constructs/table-from-schema.ts';
+
+/** Deployment knobs of one CallSignal stack (from CDK context, see `app.ts`). */
+export interface CallSignalStackProps extends StackProps {
+  /** Names the WebSocket stage; `dev` stacks may be destroyed with their data, others keep it. */
+  stage: string;
+  /** `LOG_LEVEL` of every function. */
+  logLevel: string;
+}
+
+/** How many times SQS delivers a timer before it moves to the dead-letter queue. */
+const TIMER_MAX_RECEIVES = 5;
+const TIMERS_FUNCTION_TIMEOUT = Duration.seconds(10);
+
+/** `functions/<name>.ts`, resolved from this file so synth works from any working directory. */
+const entry = (name: string) => fileURLToPath(new URL(`../functions/${name}.ts`, import.meta.url));
+
+/**
+ * The whole CallSignal backend: the table, the clients' WebSocket API, the HTTP API, the timers
+ * queue and the sweeper's schedule, with each function granted only the calls it makes.
+ */
+export class CallSignalStack extends Stack {
+  constructor(scope: Construct, id: string, props: CallSignalStackProps) {
+    super(scope, id, props);
+    const dev = props.stage === 'dev';
+    const removalPolicy = dev ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const table = tableFromSchema(this, 'Table', { removalPolicy, deletionProtection: !dev });
+
+    const timersDlq = new Queue(this, 'TimersDeadLetterQueue', { retentionPeriod: Duration.days(14), enforceSSL: true });
+    const timers = new Queue(this, 'TimersQueue', {
+      // AWS's advice for Lambda consumers: at least six times the function timeout.
+      visibilityTimeout: Duration.seconds(TIMERS_FUNCTION_TIMEOUT.toSeconds() * 6),
+      deadLetterQueue: { queue: timersDlq, maxReceiveCount: TIMER_MAX_RECEIVES },
+      enforceSSL: true,
+    });
+
+    const fn = (id: string, name: string, timeout?: Duration) =>
+      new SignalFunction(this, id, { entry: entry(name), table, logLevel: props.logLevel, removalPolicy, timeout });
+    const authorizer = fn('WsAuthorizer', 'ws-authorizer', Duration.seconds(5)).grantTable('read');
+    const connect = fn('WsConnect', 'ws-connect');
+    const disconnect = fn('WsDisconnect', 'ws-disconnect');
+    const message = fn('WsMessage', 'ws-message');
+    const timersFn = fn('Timers', 'timers', TIMERS_FUNCTION_TIMEOUT);
+    const sweeper = fn('Sweeper', 'sweeper');
+    const http = fn('Http', 'http');
+
+    const ws = new SignalingWebSocketApi(this, 'WebSocket', {
+      stageName: props.stage,
+      authorizer: authorizer.fn,
+      connect: connect.fn,
+      disconnect: disconnect.fn,
+      message: message.fn,
+      actions: Object.keys(ACTION_SCHEMAS),
+    });
+
+    for (const f of [disconnect, message, timersFn, sweeper]) f.grantTable('readWrite').bindConnections(ws.stage);
+    // `wire()` needs the queue URL at cold start in every function it builds; only these schedule timers.
+    disconnect.bindTimers(timers, { send: false });
+    for (const f of [message, timersFn, sweeper]) f.bindTimers(timers, { send: true });
+
+    timersFn.fn.addEventSource(new SqsEventSource(timers, { reportBatchItemFailures: true }));
+    new Rule(this, 'SweeperSchedule', {
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(sweeper.fn)],
+    });
+
+    const httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: `${this.stackName}-http`,
+      // `$default` route: every method and path goes to the function, which routes (payload format 2.0).
+      defaultIntegration: new HttpLambdaIntegration('Http', http.fn, { payloadFormatVersion: PayloadFormatVersion.VERSION_2_0 }),
+    });
+
+    new CfnOutput(this, 'WebSocketUrl', { value: ws.stage.url, description: 'Clients connect here (wss://…)' });
+    new CfnOutput(this, 'HttpApiUrl', { value: httpApi.url ?? httpApi.apiEndpoint, description: 'HTTP API base URL (GET /health)' });
+    new CfnOutput(this, 'TableName', { value: table.tableName, description: 'The one DynamoDB table' });
+  }
+}
