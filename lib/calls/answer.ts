@@ -12,6 +12,8 @@ export function ringingMember(call: Call, cmd: DeviceAction, action: string): Me
   if (call.status === 'ended') throw new InvitationHandledError(`${action}: call ${call.callId} has already ended`);
   if (member.state === 'joined') throw new InvitationHandledError(`${action}: the invitation was already accepted on another device`);
   if (member.state !== 'ringing') throw new InvitationHandledError(`${action}: the invitation was already handled (${member.state})`);
+  // Past the deadline the invitation counts as not answered, even if its timer has not fired yet.
+  if (member.ringDeadline !== undefined && cmd.now >= member.ringDeadline) throw new InvitationHandledError(`${action}: the invitation timed out`);
   return member;
 }
 

@@ -17,6 +17,11 @@ export class Effects {
     this.list.push({ kind: 'send', to: targets, event, seq: this.call.seq, time: this.now, data: { callId: this.call.callId, ...data } });
   }
 
+  /** Remembers which invitee's part ended last: a call nobody answered takes her outcome as its result. */
+  noteOutcome(userId: string): void {
+    this.call.lastOutcomeUserId = userId;
+  }
+
   /** Adds any other effect. */
   push(effect: Effect): void {
     this.list.push(effect);

@@ -1,5 +1,5 @@
 import type { DeviceAction } from './commands.ts';
-import { type Effects, joinedMembers, ringingMembers } from './emit.ts';
+import { type Effects, joinedMembers } from './emit.ts';
 import { InvitationHandledError } from './errors.ts';
 import { reject } from './answer.ts';
 import { endCall, finishMember, memberChanged, settle, totalTimeOf } from './settle.ts';
@@ -32,10 +32,7 @@ export function hangup(call: Call, cmd: DeviceAction & { reason?: 'Interrupt' },
   });
   finishMember(member, 'left', cmd.now, 'Hangup', fx);
   fx.push(memberChanged(call, cmd.now, cmd.device, [{ userId: member.userId, action: 'Hangup' }]));
-  const ends = joinedMembers(call).length <= 1 && ringingMembers(call).length === 0;
-  if (!ends) {
+  if (!settle(call, fx, cmd.now, { userId: member.userId, reason: 'Hangup', by: cmd.device, ...interrupt })) {
     fx.send(joinedMembers(call).map((m) => m.device), 'onUserLeave', { userId: member.userId });
-    return;
   }
-  settle(call, fx, cmd.now, { userId: member.userId, reason: 'Hangup', by: cmd.device, ...interrupt });
 }

@@ -33,11 +33,7 @@ const RESULT_OF_OUTCOME: Partial<Record<Member['state'], CallResult>> = {
  */
 export function resultOf(call: Call): CallResult {
   if (call.acceptedAt !== undefined) return 'NormalEnd';
-  const invitees = call.members.filter((m) => m.role === 'Called');
-  let last: Member | undefined;
-  for (const m of invitees) {
-    if (last === undefined || (m.leftAt ?? 0) >= (last.leftAt ?? 0)) last = m;
-  }
+  const last: Member | undefined = call.members.find((m) => m.userId === call.lastOutcomeUserId);
   return (last && RESULT_OF_OUTCOME[last.state]) ?? 'Cancel';
 }
 

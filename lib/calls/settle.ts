@@ -13,6 +13,7 @@ export function totalTimeOf(call: Call, member: Member, now: number): number {
  * nothing is released for them (a conditional delete that is bound to fail still costs a write).
  */
 export function finishMember(member: Member, state: Exclude<MemberState, 'ringing' | 'joined'>, now: number, reason: EndReason, fx: Effects): void {
+  if (member.role === 'Called') fx.noteOutcome(member.userId);
   member.state = state;
   member.leftAt = now;
   member.endReason = reason;
@@ -32,11 +33,13 @@ export interface EndCause {
 
 /**
  * Ends the call when it has nothing left to do: at most one member connected and nobody ringing
- * (DESIGN.md "A call ends when…"). Returns whether it ended.
+ * (DESIGN.md "A call ends when…"), or nobody connected at all — invitations still ringing into an
+ * empty room are then cancelled, as when the caller cancels. Returns whether it ended.
  */
 export function settle(call: Call, fx: Effects, now: number, cause: EndCause): boolean {
   if (call.status === 'ended') return false;
-  if (joinedMembers(call).length > 1 || ringingMembers(call).length > 0) return false;
+  const joined = joinedMembers(call).length;
+  if (joined > 1 || (joined === 1 && ringingMembers(call).length > 0)) return false;
   endCall(call, fx, now, cause);
   return true;
 }
@@ -68,7 +71,8 @@ export function endCall(call: Call, fx: Effects, now: number, cause: EndCause): 
         role: m.role,
       });
     } else {
-      fx.send([m.device], 'onCallNotConnected', { mediaType: call.mediaType, reason: notConnectedReason(call.result), userId: m.userId });
+      const reason = cause.reason === 'Canceled' || cause.reason === 'EndByServer' ? cause.reason : notConnectedReason(call.result);
+      fx.send([m.device], 'onCallNotConnected', { mediaType: call.mediaType, reason, userId: m.userId });
     }
     finishMember(m, 'left', now, cause.reason, fx);
   }

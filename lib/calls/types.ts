@@ -94,6 +94,8 @@ export interface Call {
   seq: number;
   /** Last callback sequence number used (`Seq` of the webhooks of this call). */
   callbackSeq: number;
+  /** The invitee whose part ended last (ties in time are broken by order of events). */
+  lastOutcomeUserId?: string;
   /** Members in invitation order, caller first. */
   members: Member[];
 }
