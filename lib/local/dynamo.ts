@@ -5,11 +5,18 @@ import { LOCAL_CREDENTIALS } from '../wiring.ts';
 import { listen } from './listen.ts';
 
 /** The embedded DynamoDB-compatible server: in memory, or persisted to `dataDir`. */
-export async function startDynalite(opts: { port: number; host: string; dataDir?: string }): Promise<{ endpoint: string; close: () => Promise<void> }> {
+export async function startDynalite(opts: { port: number; host: string; dataDir?: string }): Promise<{ endpoint: string; requests: Map<string, number>; close: () => Promise<void> }> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(opts.dataDir ? { path: opts.dataDir } : {}) });
+  // Requests by DynamoDB operation, so tests and benchmarks can count the work a call costs.
+  const requests = new Map<string, number>();
+  server.on('request', (req: { headers: Record<string, string | undefined> }) => {
+    const op = req.headers['x-amz-target']?.split('.')[1] ?? 'unknown';
+    requests.set(op, (requests.get(op) ?? 0) + 1);
+  });
   const port = await listen(server, opts.port, opts.host);
   return {
     endpoint: `http://${opts.host}:${port}`,
+    requests,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections?.();

@@ -35,6 +35,8 @@ export interface LocalRuntime {
   httpUrl: string;
   wsUrl: string;
   dynamoEndpoint: string;
+  /** DynamoDB requests served so far, by operation (GetItem, Query, PutItem, UpdateItem, …). */
+  dynamoRequests: Map<string, number>;
   tableName: string;
   demoApp: App;
   deps: Deps;
@@ -122,6 +124,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       httpUrl: `http://${shown}:${httpPort}`,
       wsUrl: `ws://${shown}:${wsPort}`,
       dynamoEndpoint: dynamo.endpoint,
+      dynamoRequests: dynamo.requests,
       tableName: LOCAL_TABLE,
       demoApp,
       deps: ready,

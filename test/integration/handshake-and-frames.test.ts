@@ -133,3 +133,33 @@ describe('frames', () => {
     await watcher.close();
   });
 });
+
+describe('profile and sync actions', () => {
+  it('sets nickname and avatar, refusing a non-URL avatar and an over-long nickname', async () => {
+    const c = await RawClient.login(wsUrlFor(rt, 'pf-a'), 'pf-a');
+    expect((await c.request('setSelfInfo', { nickname: 'Ann', avatar: 'https://example.com/a.png' })).code).toBe(0);
+    const profile = (await rt.deps.users.getUser(rt.demoApp.sdkAppId, 'pf-a')).profile;
+    expect(profile).toMatchObject({ nickname: 'Ann', avatar: 'https://example.com/a.png' });
+    expect((await c.request('setSelfInfo', { avatar: 'not a url' })).message).toMatch(/avatar must be an http\(s\) URL/);
+    expect((await c.request('setSelfInfo', { nickname: 'é'.repeat(251) })).message).toMatch(/nickname is at most 500 bytes/);
+    expect((await c.request('enableMultiDeviceAbility', { enable: true })).data).toEqual({ multiDeviceAbility: true });
+    await c.close();
+  });
+
+  it('tells a client its live call with syncCall, and null when there is none', async () => {
+    const a = await RawClient.login(wsUrlFor(rt, 'sy-a'), 'sy-a');
+    const b = await RawClient.login(wsUrlFor(rt, 'sy-b'), 'sy-b');
+    expect((await b.request('syncCall')).data).toEqual({ call: null });
+    const { callId } = (await a.request('calls', { userIdList: ['sy-b'], mediaType: 'Video' })).data;
+    await b.event('onCallReceived');
+    const snapshot = (await b.request('syncCall')).data.call;
+    expect(snapshot).toMatchObject({ callId, callerId: 'sy-a', calleeIdList: ['sy-b'], role: 'Called', status: 'calling', scene: 'SINGLE_CALL' });
+    expect(snapshot.remainingMs).toBeGreaterThan(0);
+    await b.request('accept', { callId });
+    expect((await a.request('syncCall')).data.call).toMatchObject({ callId, role: 'Caller', status: 'connected' });
+    await a.request('hangup', { callId });
+    await a.event('onCallEnd');
+    expect((await a.request('syncCall')).data).toEqual({ call: null });
+    await Promise.all([a.close(), b.close()]);
+  });
+});

@@ -1,0 +1,49 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyUserSig } from '../../lib/auth/usersig.ts';
+import type { LocalRuntime } from '../../lib/local/runtime.ts';
+import { RawClient } from '../support/raw-client.ts';
+import { startTestStack } from '../support/local-stack.ts';
+
+const run = promisify(execFile);
+const BIN = new URL('../../bin/callsignal.js', import.meta.url).pathname;
+let rt: LocalRuntime;
+
+/** Runs the `callsignal` command against the test stack's table. */
+const cli = (...args: string[]) => run(process.execPath, [BIN, ...args, '--endpoint', rt.dynamoEndpoint]);
+
+beforeAll(async () => {
+  rt = await startTestStack();
+});
+afterAll(async () => {
+  await rt?.close();
+});
+
+describe('the callsignal CLI', () => {
+  it('creates an app, shows it, and prints UserSigs that log in to the local stack', async () => {
+    const created = JSON.parse((await cli('app', 'create', '--sdkappid', '1400000777', '--name', 'cli app')).stdout);
+    expect(created).toMatchObject({ sdkAppId: 1400000777, name: 'cli app', admins: ['administrator'], loginPolicy: 'multi', maxDevicesPerPlatform: 4 });
+    expect(created.secretKeys[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.parse((await cli('app', 'show', '--sdkappid', '1400000777')).stdout)).toEqual(created);
+
+    const sig = (await cli('usersig', '--sdkappid', '1400000777', '--userid', 'cli-user', '--expire', '600')).stdout.trim();
+    const now = Math.floor(Date.now() / 1000);
+    expect(verifyUserSig(sig, { sdkAppId: 1400000777, userId: 'cli-user', keys: created.secretKeys, nowSec: now })).toMatchObject({ ok: true });
+    const url = `${rt.wsUrl}/?sdkappid=1400000777&userid=cli-user&usersig=${encodeURIComponent(sig)}`;
+    const client = await RawClient.login(url, 'cli-user');
+    await client.close();
+  });
+
+  it('explains mistakes in one line, without a stack trace', async () => {
+    const fail = (args: string[]) => cli(...args).then(() => '', (err: { stderr: string; code: number }) => (expect(err.code).toBe(1), err.stderr));
+    expect(await fail(['app', 'create', '--sdkappid', String(rt.demoApp.sdkAppId)])).toMatch(/already exists/);
+    expect(await fail(['usersig', '--sdkappid', '42', '--userid', 'x'])).toMatch(/no app with SDKAppID 42/);
+    expect(await fail(['usersig', '--sdkappid', String(rt.demoApp.sdkAppId), '--userid', 'bad id!'])).toMatch(/--userid/);
+    expect(await fail(['app', 'show'])).toMatch(/--sdkappid must be a positive integer/);
+    expect(await fail(['teleport'])).toMatch(/unknown command "teleport"/);
+    const unreachable = await run(process.execPath, [BIN, 'app', 'show', '--sdkappid', '1', '--endpoint', 'http://127.0.0.1:9']).catch((e: { stderr: string }) => e.stderr);
+    expect(unreachable).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9/);
+    expect(unreachable).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '../../lib/local/runtime.ts';
+import { RawClient } from '../support/raw-client.ts';
+import { startTestStack, wsUrlFor } from '../support/local-stack.ts';
+
+let rt: LocalRuntime;
+const WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'];
+const READS = ['GetItem', 'Query', 'BatchGetItem', 'Scan'];
+const count = (ops: string[]) => ops.reduce((sum, op) => sum + (rt.dynamoRequests.get(op) ?? 0), 0);
+
+beforeAll(async () => {
+  rt = await startTestStack();
+});
+afterAll(async () => {
+  await rt?.close();
+});
+
+describe('work per call', () => {
+  it('keeps a full 1v1 lifecycle (calls, accept, hangup, the late ring timer) within 10 writes and 6 reads', async () => {
+    const alice = await RawClient.login(wsUrlFor(rt, 'wk-a'), 'wk-a');
+    const bob = await RawClient.login(wsUrlFor(rt, 'wk-b'), 'wk-b');
+    await rt.deps.apps.getApp(rt.demoApp.sdkAppId); // the app is cached per process, as on a warm Lambda
+    rt.dynamoRequests.clear();
+
+    const { callId } = (await alice.request('calls', { userIdList: ['wk-b'], mediaType: 'Audio', params: { timeout: 1 } })).data;
+    await bob.event('onCallReceived');
+    await bob.request('accept', { callId });
+    await alice.event('onCallBegin');
+    await alice.request('hangup', { callId });
+    await Promise.all([alice.event('onCallEnd'), bob.event('onCallEnd')]);
+    // The ring timer still fires at the deadline and finds the call ended.
+    await expect.poll(() => rt.timersQueue.size().delayed + rt.timersQueue.size().inFlight + rt.timersQueue.size().visible, { timeout: 5_000 }).toBe(0);
+
+    const writes = count(WRITES);
+    const reads = count(READS);
+    expect({ writes, reads, ops: Object.fromEntries(rt.dynamoRequests) }).toMatchObject({ writes: 8, reads: 5 });
+    expect(writes).toBeLessThanOrEqual(10);
+    expect(reads).toBeLessThanOrEqual(6);
+    await Promise.all([alice.close(), bob.close()]);
+  });
+});
