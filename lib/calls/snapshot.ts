@@ -1,16 +1,9 @@
-import type { Call, MediaType, MemberState, Role, RoomIdType } from './types.ts';
+import { callInfo, type CallInfo } from './invitation.ts';
+import type { Call, MemberState, Role } from './types.ts';
 
 /** What `syncCall` tells a reconnecting client about her live call. */
-export interface CallSnapshot {
+export interface CallSnapshot extends CallInfo {
   callId: string;
-  callerId: string;
-  calleeIdList: string[];
-  mediaType: MediaType;
-  scene: 'SINGLE_CALL' | 'MULTI_CALL';
-  roomId: number | string;
-  roomIdType: RoomIdType;
-  userData: string;
-  chatGroupId: string;
   role: Role;
   /** The user's own state in the call: `calling` (ringing or waiting for an answer) or `connected`. */
   status: 'calling' | 'connected';
@@ -27,14 +20,7 @@ export function snapshotFor(call: Call, userId: string, now: number): CallSnapsh
   const connected = me.state === 'joined' && me.begun;
   return {
     callId: call.callId,
-    callerId: call.callerId,
-    calleeIdList: call.members.filter((m) => m.role === 'Called').map((m) => m.userId),
-    mediaType: call.mediaType,
-    scene: call.callType === 'SingleCall' ? 'SINGLE_CALL' : 'MULTI_CALL',
-    roomId: call.roomId,
-    roomIdType: call.roomIdType,
-    userData: call.userData,
-    chatGroupId: call.chatGroupId,
+    ...callInfo(call),
     role: me.role,
     status: connected ? 'connected' : 'calling',
     ...(me.state === 'ringing' && me.ringDeadline !== undefined

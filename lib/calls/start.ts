@@ -1,4 +1,5 @@
 import type { StartCommand } from './commands.ts';
+import { callInfo } from './invitation.ts';
 import { Effects } from './emit.ts';
 import { callbackOf, finishMember, settle } from './settle.ts';
 import type { Call, Member } from './types.ts';
@@ -40,38 +41,27 @@ export function startCall(cmd: StartCommand): Transition {
   };
   const fx = new Effects(call, now);
   fx.push(callbackOf(call, 'Call.CallbackAfterStartCall', now, cmd.caller.device));
-  const calleeIdList = cmd.invitees.map((i) => i.userId);
-  for (const invitee of cmd.invitees) {
-    const member: Member = {
-      userId: invitee.userId,
-      role: 'Called',
-      state: 'ringing',
-      invitedAt: now,
-      ringDeadline,
-      timeoutSec: cmd.timeoutSec,
-      ringing: invitee.ringTargets,
-      begun: false,
-    };
-    call.members.push(member);
+  const invitees: Member[] = cmd.invitees.map((invitee) => ({
+    userId: invitee.userId,
+    role: 'Called',
+    state: 'ringing',
+    invitedAt: now,
+    ringDeadline,
+    timeoutSec: cmd.timeoutSec,
+    ringing: invitee.ringTargets,
+    begun: false,
+  }));
+  call.members.push(...invitees);
+  const info = callInfo(call);
+  cmd.invitees.forEach((invitee, i) => {
+    const member = invitees[i] as Member;
     if (invitee.busy) {
       finishMember(member, 'busy', now, 'LineBusy', fx);
       fx.send([caller.device], 'onUserLineBusy', { userId: invitee.userId });
-      continue;
+      return;
     }
-    fx.send(member.ringing, 'onCallReceived', {
-      callerId: call.callerId,
-      calleeIdList,
-      mediaType: call.mediaType,
-      scene: call.callType === 'SingleCall' ? 'SINGLE_CALL' : 'MULTI_CALL',
-      roomId: call.roomId,
-      roomIdType: call.roomIdType,
-      userData: call.userData,
-      chatGroupId: call.chatGroupId,
-      timeout: cmd.timeoutSec,
-      ringDeadline,
-      remainingMs: ringDeadline - now,
-    });
-  }
+    fx.send(member.ringing, 'onCallReceived', { ...info, timeout: cmd.timeoutSec, ringDeadline, remainingMs: ringDeadline - now });
+  });
   if (call.members.some((m) => m.state === 'ringing')) fx.push({ kind: 'timer', at: ringDeadline });
   settle(call, fx, now, { userId: call.callerId, reason: 'LineBusy', by: cmd.caller.device });
   return { call, effects: fx.list };
