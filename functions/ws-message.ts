@@ -2,6 +2,7 @@ import { loadConfig } from '../lib/config.ts';
 import { lambdaEntry } from '../lib/runtime/lambda-entry.ts';
 import type { Deps } from '../lib/usecases/deps.ts';
 import { dispatch } from '../lib/ws/dispatch.ts';
+import { expireCredential } from '../lib/usecases/presence.ts';
 import { errorEventFrame, parseFrame, responseFrame } from '../lib/ws/frames.ts';
 import { speakerOf, type WsEvent } from '../lib/ws/speaker.ts';
 import { wire } from '../lib/wiring.ts';
@@ -23,15 +24,20 @@ export function makeHandler(deps: Deps) {
     }
     const { frame } = parsed;
     const who = speakerOf(event);
-    const outcome = await dispatch(deps, who, frame);
-    const body = responseFrame(frame.requestId, frame.action, outcome.code, outcome.message, outcome.data);
-    if (frame.action === 'logout' && outcome.code === 0) {
-      // The answer must reach the client before the server closes the connection.
-      await deps.connections.post(who.connectionId, body);
-      await deps.connections.close(who.connectionId);
+    if (who.credentialExpiresAt && deps.clock.now() >= who.credentialExpiresAt * 1000) {
+      await deps.connections.post(who.connectionId, responseFrame(frame.requestId, frame.action, 6206, 'your UserSig or token has expired; log in again with a new one'));
+      await expireCredential(deps, who);
       return { statusCode: 200 };
     }
-    return { statusCode: 200, body };
+    const outcome = await dispatch(deps, who, frame);
+    const body = responseFrame(frame.requestId, frame.action, outcome.code, outcome.message, outcome.data);
+    const closing = frame.action === 'logout' && outcome.code === 0;
+    if (!outcome.after && !closing) return { statusCode: 200, body };
+    // The answer must reach the client before what follows it (events, or the server closing the connection).
+    await deps.connections.post(who.connectionId, body);
+    await outcome.after?.().catch((err: unknown) => deps.log.error('after-answer work failed', { action: frame.action, error: String(err) }));
+    if (closing) await deps.connections.close(who.connectionId);
+    return { statusCode: 200 };
   };
 }
 

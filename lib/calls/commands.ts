@@ -1,4 +1,4 @@
-import type { CallType, DeviceRef, MediaType, OfflinePushInfo, RoomIdType } from './types.ts';
+import type { CallType, DeviceRef, EndReason, MediaType, OfflinePushInfo, RoomIdType } from './types.ts';
 
 /** Everything needed to create a call; the use case has already resolved devices and busy lines. */
 export interface StartCommand {
@@ -40,5 +40,9 @@ export type CallCommand =
   | ({ type: 'hangup'; reason?: 'Interrupt' } & DeviceAction)
   /** A timer fired: every invitation whose deadline passed stops ringing. Duplicates and early firings are harmless. */
   | { type: 'timeout'; now: number }
-  /** A connection turned out to be gone (410): it stops being a ring target. */
-  | { type: 'deviceGone'; now: number; connectionId: string };
+  /** A connection stops being a ring target: gone (410, disconnect) silently, or kicked with `notifyReason`. */
+  | { type: 'deviceGone'; now: number; connectionId: string; notifyReason?: EndReason }
+  /** A device of a member logged in: it rings if her invitation still rings, or takes over her call device. */
+  | ({ type: 'deviceOnline' } & DeviceAction)
+  /** The member's call device is offline past the grace period or heartbeat timeout. */
+  | { type: 'memberOffline'; now: number; userId: string; connectionId: string };

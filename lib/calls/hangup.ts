@@ -3,7 +3,7 @@ import { type Effects, joinedMembers } from './emit.ts';
 import { InvitationHandledError } from './errors.ts';
 import { reject } from './answer.ts';
 import { endCall, finishMember, memberChanged, settle, totalTimeOf } from './settle.ts';
-import type { Call } from './types.ts';
+import type { Call, CallResult, DeviceRef, Member } from './types.ts';
 
 /**
  * `hangup` by the caller before anyone answered cancels every invitation (`Cancel`). Otherwise
@@ -22,17 +22,26 @@ export function hangup(call: Call, cmd: DeviceAction & { reason?: 'Interrupt' },
     endCall(call, fx, cmd.now, { userId: member.userId, reason: 'Canceled', by: cmd.device, ...interrupt });
     return;
   }
-  const device = member.device;
-  fx.send([device], 'onCallEnd', {
-    mediaType: call.mediaType,
-    reason: 'Hangup',
-    userId: member.userId,
-    totalTime: totalTimeOf(call, member, cmd.now),
-    role: member.role,
-  });
-  finishMember(member, 'left', cmd.now, 'Hangup', fx);
-  fx.push(memberChanged(call, cmd.now, cmd.device, [{ userId: member.userId, action: 'Hangup' }]));
-  if (!settle(call, fx, cmd.now, { userId: member.userId, reason: 'Hangup', by: cmd.device, ...interrupt })) {
+  leave(call, member, fx, cmd.now, { reason: 'Hangup', by: cmd.device, ...interrupt });
+}
+
+/**
+ * A connected member leaves: her device is told (`onCallEnd`, unless it is gone), the others get
+ * `onUserLeave`, or `onCallEnd` if the call ends with her leaving.
+ */
+export function leave(call: Call, member: Member, fx: Effects, now: number, cause: { reason: 'Hangup' | 'Offline'; by?: DeviceRef; result?: CallResult }): void {
+  if (cause.reason === 'Hangup') {
+    fx.send([member.device], 'onCallEnd', {
+      mediaType: call.mediaType,
+      reason: 'Hangup',
+      userId: member.userId,
+      totalTime: totalTimeOf(call, member, now),
+      role: member.role,
+    });
+  }
+  finishMember(member, 'left', now, cause.reason, fx);
+  fx.push(memberChanged(call, now, cause.by, [{ userId: member.userId, action: cause.reason }]));
+  if (!settle(call, fx, now, { userId: member.userId, ...cause })) {
     fx.send(joinedMembers(call).map((m) => m.device), 'onUserLeave', { userId: member.userId });
   }
 }

@@ -1,6 +1,7 @@
 import { accept, ignore, reject } from './answer.ts';
 import type { CallCommand } from './commands.ts';
 import { Effects } from './emit.ts';
+import { deviceGone, deviceOnline, memberOffline } from './devices.ts';
 import { hangup } from './hangup.ts';
 import { expireInvitations } from './timeout.ts';
 import type { Transition } from './transition.ts';
@@ -30,7 +31,13 @@ export function applyCommand(current: Call, cmd: CallCommand): Transition {
       expireInvitations(call, cmd.now, fx);
       break;
     case 'deviceGone':
-      for (const m of call.members) m.ringing = m.ringing.filter((d) => d.connectionId !== cmd.connectionId);
+      deviceGone(call, cmd.connectionId, fx, cmd.notifyReason);
+      break;
+    case 'deviceOnline':
+      deviceOnline(call, cmd, fx);
+      break;
+    case 'memberOffline':
+      memberOffline(call, cmd.userId, cmd.connectionId, cmd.now, fx);
       break;
   }
   return { call, effects: fx.list };

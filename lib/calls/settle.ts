@@ -49,7 +49,8 @@ export function settle(call: Call, fx: Effects, now: number, cause: EndCause): b
  * (or `onCallNotConnected` if they never connected), the record is written and the end callback queued.
  */
 export function endCall(call: Call, fx: Effects, now: number, cause: EndCause): void {
-  const cancelReason: EndReason = cause.reason === 'EndByServer' ? 'EndByServer' : 'Canceled';
+  // Invitations still ringing are cancelled; they learn why when the server ended the call or the caller went offline.
+  const cancelReason: EndReason = cause.reason === 'EndByServer' || cause.reason === 'Offline' ? cause.reason : 'Canceled';
   const canceled = ringingMembers(call);
   for (const m of canceled) {
     fx.send(m.ringing, 'onCallNotConnected', { mediaType: call.mediaType, reason: cancelReason, userId: cause.userId });
@@ -71,7 +72,7 @@ export function endCall(call: Call, fx: Effects, now: number, cause: EndCause): 
         role: m.role,
       });
     } else {
-      const reason = cause.reason === 'Canceled' || cause.reason === 'EndByServer' ? cause.reason : notConnectedReason(call.result);
+      const reason = cause.reason === 'Canceled' || cause.reason === 'EndByServer' || cause.reason === 'Offline' ? cause.reason : notConnectedReason(call.result);
       fx.send([m.device], 'onCallNotConnected', { mediaType: call.mediaType, reason, userId: m.userId });
     }
     finishMember(m, 'left', now, cause.reason, fx);

@@ -26,6 +26,8 @@ export interface LocalRuntimeOptions {
   /** Persist the table to this folder; in memory when absent. */
   dataDir?: string;
   timing?: Partial<Timing>;
+  /** API Gateway's connection limits, emulated (defaults 600 s idle, 7200 s lifetime). */
+  connectionLimits?: { idleTimeoutSec?: number; maxLifetimeSec?: number };
   /** The demo app to provision (its secret is generated when not given). */
   demo?: { sdkAppId: number; secretKey?: string };
   logLevel?: string;
@@ -94,7 +96,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         message: (e) => makeMessage(need(deps))(e),
         actions: Object.keys(ACTION_SCHEMAS),
       },
-      { stage: LOCAL_STAGE, onError },
+      {
+        stage: LOCAL_STAGE,
+        onError,
+        idleTimeoutMs: (options.connectionLimits?.idleTimeoutSec ?? 600) * 1000,
+        maxLifetimeMs: (options.connectionLimits?.maxLifetimeSec ?? 7200) * 1000,
+      },
     );
     const wsPort = await gateway.start(options.wsPort ?? 0, host);
     closers.push(() => gateway.close());

@@ -37,7 +37,14 @@ export class LocalWebSocketGateway {
 
   constructor(
     private readonly routes: WsRoutes,
-    private readonly options: { stage: string; onError: (message: string, err: unknown) => void },
+    private readonly options: {
+      stage: string;
+      onError: (message: string, err: unknown) => void;
+      /** API Gateway closes a connection with no message from its client for 10 minutes… */
+      idleTimeoutMs?: number;
+      /** …and any connection after 2 hours. */
+      maxLifetimeMs?: number;
+    },
   ) {
     this.server = createServer((req, res) => handleManagementRequest(this, req, res));
     this.server.on('upgrade', (req, socket, head) => this.track(this.upgrade(req, socket, head)));
@@ -132,12 +139,19 @@ export class LocalWebSocketGateway {
   private open(ws: WebSocket, connectionId: string, info: Omit<LocalConnection, 'ws' | 'lastActiveAt'>): void {
     const conn: LocalConnection = { ws, lastActiveAt: info.connectedAt, ...info };
     this.connections.set(connectionId, conn);
+    const goAway = () => ws.close(1001, 'Going away');
+    let idle = setTimeout(goAway, this.options.idleTimeoutMs ?? 600_000);
+    const lifetime = setTimeout(goAway, this.options.maxLifetimeMs ?? 7_200_000);
     ws.on('message', (data, isBinary) => {
       conn.lastActiveAt = Date.now();
+      clearTimeout(idle);
+      idle = setTimeout(goAway, this.options.idleTimeoutMs ?? 600_000);
       this.track(this.route(connectionId, conn, isBinary ? Buffer.from(data as Buffer).toString('base64') : data.toString()));
     });
     ws.on('error', () => undefined);
     ws.on('close', (code, reason) => {
+      clearTimeout(idle);
+      clearTimeout(lifetime);
       this.connections.delete(connectionId);
       const context = this.requestContext(connectionId, '$disconnect', 'DISCONNECT', conn.sourceIp, conn.userAgent, conn.connectedAt);
       const event = { requestContext: { ...context, authorizer: conn.authorizer, disconnectStatusCode: code, disconnectReason: reason.toString() }, isBase64Encoded: false };

@@ -1,5 +1,6 @@
 import type { Call, Effect } from '../calls/types.ts';
 import type { Deps } from './deps.ts';
+import type { TimerMessage } from './timer-messages.ts';
 
 type SendEffect = Extract<Effect, { kind: 'send' }>;
 
@@ -8,13 +9,6 @@ export function eventFrame(call: Call, e: SendEffect): string {
   return JSON.stringify({ type: 'event', event: e.event, callId: call.callId, seq: e.seq, time: e.time, data: e.data });
 }
 
-/** The SQS body of a ring timer. */
-export interface TimerMessage {
-  type: 'ringTimeout';
-  sdkAppId: number;
-  callId: string;
-  at: number;
-}
 
 /**
  * Carries out a transition's effects after the call item was stored. Storage first (lines freed,
@@ -45,7 +39,7 @@ export async function executeEffects(deps: Deps, call: Call, effects: readonly E
 }
 
 /** Sends events: one chain per device keeps each device's order; chains run concurrently. */
-async function deliver(deps: Deps, call: Call, sends: SendEffect[]): Promise<void> {
+export async function deliver(deps: Deps, call: Call, sends: SendEffect[]): Promise<void> {
   const perDevice = new Map<string, string[]>();
   for (const e of sends) {
     const frame = eventFrame(call, e);

@@ -4,6 +4,7 @@ import { nextDeadline } from '../calls/timeout.ts';
 import type { CallCommand } from '../calls/commands.ts';
 import type { Call } from '../calls/types.ts';
 import { VersionConflictError, type StoredCall } from '../ports/store.ts';
+import type { Timing } from '../config.ts';
 import type { Deps } from './deps.ts';
 import { ContentionError } from './errors.ts';
 import { executeEffects } from './execute-effects.ts';
@@ -18,9 +19,13 @@ export interface ReplayableRequest {
   answer: (call: Call) => Record<string, unknown>;
 }
 
-/** When the sweeper must look at this call next: its earliest ring deadline while live. */
-export function sweepAtOf(call: Call): number | undefined {
-  return call.status === 'ended' ? undefined : nextDeadline(call);
+/**
+ * When the sweeper must look at a live call next: its earliest ring deadline, and at the latest one
+ * heartbeat timeout from now, to check that its connected members' devices are still alive.
+ */
+export function sweepAtOf(call: Call, now: number, timing: Timing): number | undefined {
+  if (call.status === 'ended') return undefined;
+  return Math.min(nextDeadline(call) ?? Infinity, now + timing.heartbeatTimeoutSec * 1000);
 }
 
 const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));
@@ -34,7 +39,8 @@ export async function runCallCommand(
   deps: Deps,
   sdkAppId: number,
   callId: string,
-  build: (stored: StoredCall) => CallCommand | Promise<CallCommand>,
+  /** Builds the command from the stored call; `undefined` means there is nothing to do. */
+  build: (stored: StoredCall) => CallCommand | undefined | Promise<CallCommand | undefined>,
   request?: ReplayableRequest,
 ): Promise<Record<string, unknown>> {
   let lastConflict: unknown;
@@ -42,6 +48,7 @@ export async function runCallCommand(
     const stored = await deps.calls.getCall(sdkAppId, callId);
     if (!stored) throw new InvitationHandledError(`call ${callId} does not exist or has ended`);
     const cmd = await build(stored);
+    if (cmd === undefined) return {};
     const key = request?.key(cmd);
     const replay = key === undefined ? undefined : stored.requests[key];
     if (replay && replay.action === request?.action) return replay.data;
@@ -50,7 +57,7 @@ export async function runCallCommand(
     if (effects.length === 0 && JSON.stringify(call) === JSON.stringify(stored.call)) return answer;
     try {
       const entry = request && key !== undefined ? { key, answer: { action: request.action, data: answer } } : undefined;
-      await deps.calls.saveCall(call, stored.version, sweepAtOf(call), entry);
+      await deps.calls.saveCall(call, stored.version, sweepAtOf(call, deps.clock.now(), deps.timing), entry);
     } catch (err) {
       if (!(err instanceof VersionConflictError)) throw err;
       lastConflict = err;

@@ -1,55 +1,16 @@
 import { snapshotFor, type CallSnapshot } from '../calls/snapshot.ts';
-import type { Platform } from '../calls/types.ts';
-import type { DeviceItem } from '../ports/store.ts';
 import type { Deps, Speaker } from './deps.ts';
 import { requireDevice } from './devices.ts';
-import { NotLoggedInError, RepeatedRequestError } from './errors.ts';
+import { NotLoggedInError } from './errors.ts';
+import { leaveCallOnDevice } from './presence.ts';
 
-export interface LoginAnswer extends Record<string, unknown> {
-  userId: string;
-  loginId: string;
-  serverTime: number;
-  heartbeatIntervalSec: number;
-  multiDeviceAbility: boolean;
-}
-
-/**
- * `login`: registers this connection as one of the user's devices (creating her profile on first
- * login). Once per connection: a repeat with the same requestId replays the answer, another is -1204.
- */
-export async function login(deps: Deps, who: Speaker, data: { platform: Platform; deviceId?: string }, requestId: string): Promise<LoginAnswer> {
-  const existing = await deps.users.getDevice(who.sdkAppId, who.userId, who.connectionId);
-  if (existing && existing.loginRequestId !== requestId) throw new RepeatedRequestError('login: this connection is already logged in');
-  const now = existing?.loginAt ?? deps.clock.now();
-  const profile = await deps.users.recordLogin(who.sdkAppId, who.userId, now);
-  if (!existing) {
-    const device: DeviceItem = {
-      connectionId: who.connectionId,
-      loginId: who.loginId,
-      platform: data.platform,
-      deviceId: data.deviceId ?? who.loginId,
-      ip: who.ip,
-      loginAt: now,
-      lastSeenAt: now,
-      credentialExpiresAt: who.credentialExpiresAt,
-      loginRequestId: requestId,
-    };
-    await deps.users.putDevice(who.sdkAppId, who.userId, device);
-  }
-  return {
-    userId: who.userId,
-    loginId: who.loginId,
-    serverTime: deps.clock.now(),
-    heartbeatIntervalSec: deps.timing.heartbeatIntervalSec,
-    multiDeviceAbility: profile.multiDeviceAbility,
-  };
-}
-
-/** `logout`: the device is forgotten; with no other device left the user is UNLOGINED. */
+/** `logout`: the device is forgotten (and leaves its call); with no other device left the user is UNLOGINED. */
 export async function logout(deps: Deps, who: Speaker): Promise<void> {
   await requireDevice(deps, who, 'logout');
   await deps.users.removeDevice(who.sdkAppId, who.userId, who.connectionId);
   const view = await deps.users.getUser(who.sdkAppId, who.userId);
+  // Logging out of a call device hangs up; a ringing device just stops ringing.
+  await leaveCallOnDevice(deps, who, view.line?.callId, undefined);
   if (view.devices.length === 0) await deps.users.setProfileFields(who.sdkAppId, who.userId, { loggedOut: true });
 }
 
@@ -95,9 +56,4 @@ export async function syncCall(deps: Deps, who: Speaker): Promise<{ call: CallSn
   if (!view.line) return { call: null };
   const stored = await deps.calls.getCall(who.sdkAppId, view.line.callId);
   return { call: stored ? snapshotFor(stored.call, who.userId, deps.clock.now()) : null };
-}
-
-/** `$disconnect`: the connection is gone, so is the device. */
-export async function disconnect(deps: Deps, who: Pick<Speaker, 'sdkAppId' | 'userId' | 'connectionId'>): Promise<void> {
-  await deps.users.removeDevice(who.sdkAppId, who.userId, who.connectionId);
 }

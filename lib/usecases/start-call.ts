@@ -8,6 +8,7 @@ import { UnknownUserError } from './errors.ts';
 import { executeEffects } from './execute-effects.ts';
 import { requestKeyOf, requireDevice, toDeviceRef } from './devices.ts';
 import { runCallCommand, sweepAtOf } from './run-command.ts';
+import { isLive } from './login-policy.ts';
 
 /** Validated `calls` data. */
 export interface CallsRequest {
@@ -27,9 +28,9 @@ export interface CallsAnswer extends Record<string, unknown> {
   merged?: true;
 }
 
-/** Who rings for an invitee: every device with multi-device ability on, else only the newest login. */
-export function ringTargets(view: UserView): DeviceRef[] {
-  const devices = [...view.devices].sort((a, b) => b.loginAt - a.loginAt);
+/** Who rings for an invitee: every live device with multi-device ability on, else only the newest login. */
+export function ringTargets(view: UserView, now: number, heartbeatTimeoutSec: number): DeviceRef[] {
+  const devices = view.devices.filter((d) => isLive(d, now, heartbeatTimeoutSec)).sort((a, b) => b.loginAt - a.loginAt);
   const chosen: DeviceItem[] = view.profile?.multiDeviceAbility ? devices : devices.slice(0, 1);
   return chosen.map(toDeviceRef);
 }
@@ -62,7 +63,7 @@ export async function placeCall(deps: Deps, who: Speaker, req: CallsRequest, req
     callId,
     sdkAppId,
     caller: { userId: who.userId, device },
-    invitees: req.userIdList.map((userId, i) => ({ userId, ringTargets: ringTargets(views[i] ?? { devices: [] }), busy: !lines[i]?.acquired })),
+    invitees: req.userIdList.map((userId, i) => ({ userId, ringTargets: ringTargets(views[i] ?? { devices: [] }, now, deps.timing.heartbeatTimeoutSec), busy: !lines[i]?.acquired })),
     mediaType: req.mediaType,
     callType: req.userIdList.length > 1 || req.chatGroupId ? 'MultiCall' : 'SingleCall',
     roomId,
@@ -72,7 +73,7 @@ export async function placeCall(deps: Deps, who: Speaker, req: CallsRequest, req
     chatGroupId: req.chatGroupId,
     ...(req.offlinePushInfo ? { offlinePushInfo: req.offlinePushInfo } : {}),
   });
-  const created = await deps.calls.createCall(call, { deviceId: device.deviceId, requestId }, sweepAtOf(call));
+  const created = await deps.calls.createCall(call, { deviceId: device.deviceId, requestId }, sweepAtOf(call, now, deps.timing));
   if (!created) {
     // A repeated request: lines taken just now belong to no live call, the first answer is replayed.
     const taken = [{ userId: who.userId, line: own as LineAttempt }, ...req.userIdList.map((userId, i) => ({ userId, line: lines[i] }))];

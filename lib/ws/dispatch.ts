@@ -3,39 +3,45 @@ import type { Deps, Speaker } from '../usecases/deps.ts';
 import { actOnCall } from '../usecases/call-actions.ts';
 import { placeCall, ringTimeoutSec } from '../usecases/start-call.ts';
 import * as session from '../usecases/session.ts';
+import { login, type Answered } from '../usecases/login.ts';
 import { type ActionData, type ActionName, isAction, parseActionData } from './schemas.ts';
 import type { RequestFrame } from './frames.ts';
 
-type Handler<A extends ActionName> = (deps: Deps, who: Speaker, data: ActionData<A>, requestId: string) => Promise<Record<string, unknown> | void>;
+type Handler<A extends ActionName> = (deps: Deps, who: Speaker, data: ActionData<A>, requestId: string) => Promise<Answered<Record<string, unknown>>>;
+
+/** Most actions only answer; `login` also has work to do once its answer is out. */
+const only = async (work: Promise<Record<string, unknown> | void>): Promise<Answered<Record<string, unknown>>> => ({ answer: (await work) ?? {} });
 
 /** One use case per action; the only place that knows which action calls what. */
 const HANDLERS: { [A in ActionName]: Handler<A> } = {
-  login: (deps, who, data, requestId) => session.login(deps, who, data, requestId),
-  logout: (deps, who) => session.logout(deps, who),
-  heartbeat: (deps, who) => session.heartbeat(deps, who),
-  setSelfInfo: (deps, who, data) => session.setSelfInfo(deps, who, data),
-  enableMultiDeviceAbility: (deps, who, data) => session.enableMultiDeviceAbility(deps, who, data.enable),
-  getUserStatus: (deps, who, data) => session.getUserStatus(deps, who, data.userIdList),
-  syncCall: (deps, who) => session.syncCall(deps, who),
+  login: (deps, who, data, requestId) => login(deps, who, data, requestId),
+  logout: (deps, who) => only(session.logout(deps, who)),
+  heartbeat: (deps, who) => only(session.heartbeat(deps, who)),
+  setSelfInfo: (deps, who, data) => only(session.setSelfInfo(deps, who, data)),
+  enableMultiDeviceAbility: (deps, who, data) => only(session.enableMultiDeviceAbility(deps, who, data.enable)),
+  getUserStatus: (deps, who, data) => only(session.getUserStatus(deps, who, data.userIdList)),
+  syncCall: (deps, who) => only(session.syncCall(deps, who)),
   calls: (deps, who, data, requestId) =>
-    placeCall(
-      deps,
-      who,
-      {
-        userIdList: data.userIdList,
-        mediaType: data.mediaType,
-        timeoutSec: ringTimeoutSec(deps, data.params?.timeout),
-        userData: data.params?.userData ?? '',
-        chatGroupId: data.params?.chatGroupId ?? '',
-        ...(data.params?.roomId !== undefined ? { roomId: data.params.roomId } : {}),
-        ...(data.params?.offlinePushInfo ? { offlinePushInfo: data.params.offlinePushInfo } : {}),
-      },
-      requestId,
+    only(
+      placeCall(
+        deps,
+        who,
+        {
+          userIdList: data.userIdList,
+          mediaType: data.mediaType,
+          timeoutSec: ringTimeoutSec(deps, data.params?.timeout),
+          userData: data.params?.userData ?? '',
+          chatGroupId: data.params?.chatGroupId ?? '',
+          ...(data.params?.roomId !== undefined ? { roomId: data.params.roomId } : {}),
+          ...(data.params?.offlinePushInfo ? { offlinePushInfo: data.params.offlinePushInfo } : {}),
+        },
+        requestId,
+      ),
     ),
-  accept: (deps, who, data, requestId) => actOnCall(deps, who, 'accept', data, requestId),
-  reject: (deps, who, data, requestId) => actOnCall(deps, who, 'reject', data, requestId),
-  ignore: (deps, who, data, requestId) => actOnCall(deps, who, 'ignore', data, requestId),
-  hangup: (deps, who, data, requestId) => actOnCall(deps, who, 'hangup', data, requestId),
+  accept: (deps, who, data, requestId) => only(actOnCall(deps, who, 'accept', data, requestId)),
+  reject: (deps, who, data, requestId) => only(actOnCall(deps, who, 'reject', data, requestId)),
+  ignore: (deps, who, data, requestId) => only(actOnCall(deps, who, 'ignore', data, requestId)),
+  hangup: (deps, who, data, requestId) => only(actOnCall(deps, who, 'hangup', data, requestId)),
 };
 
 /** What a request resolved to: the response's code, message and data. */
@@ -43,6 +49,8 @@ export interface Outcome {
   code: number;
   message: string;
   data: Record<string, unknown>;
+  /** Work that must follow the answer (events the client should see after it). */
+  after?: () => Promise<void>;
 }
 
 /** The one place that maps errors to wire answers: documented codes pass, anything else is 101001 without details. */
@@ -60,8 +68,8 @@ export async function dispatch(deps: Deps, who: Speaker, frame: RequestFrame): P
   if (!parsed.ok) return { code: -1202, message: parsed.message, data: {} };
   try {
     const handler = HANDLERS[action] as Handler<typeof action>;
-    const data = await handler(deps, who, parsed.data, requestId);
-    return { code: 0, message: '', data: data ?? {} };
+    const { answer, after } = await handler(deps, who, parsed.data, requestId);
+    return { code: 0, message: '', data: answer, ...(after ? { after } : {}) };
   } catch (err) {
     return outcomeOfError(err, deps, { action, requestId, connectionId: who.connectionId });
   }

@@ -40,10 +40,10 @@ export class RawClient {
     });
   }
 
-  /** Opens and logs in. */
-  static async login(url: string, userId: string, platform = 'Web'): Promise<RawClient> {
+  /** Opens and logs in (as a given platform and device, if said). */
+  static async login(url: string, userId: string, platform = 'Web', deviceId?: string): Promise<RawClient> {
     const c = await RawClient.open(url, userId);
-    const answer = await c.request('login', { platform });
+    const answer = await c.request('login', { platform, ...(deviceId ? { deviceId } : {}) });
     if (answer.code !== 0) throw new Error(`login failed: ${answer.code} ${answer.message}`);
     return c;
   }
@@ -84,6 +84,15 @@ export class RawClient {
   closed(): Promise<number> {
     if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve(1000);
     return new Promise((resolve) => this.ws.once('close', (code) => resolve(code)));
+  }
+
+  /** Sends a heartbeat every `ms` until closed or stopped (devices that do not heartbeat go offline). */
+  heartbeats(ms: number): () => void {
+    const timer = setInterval(() => {
+      if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ action: 'heartbeat', requestId: `hb-${++this.counter}`, data: {} }));
+    }, ms);
+    this.ws.once('close', () => clearInterval(timer));
+    return () => clearInterval(timer);
   }
 
   close(): Promise<number> {
