@@ -11,6 +11,8 @@ const USAGE = `Usage: callsignal <command> [options]
 Commands:
   app create [--sdkappid N] [--name NAME] [--secret KEY]   create an app (prints it, with its secret key)
   app show --sdkappid N                                    show an app's settings and keys
+  app set --sdkappid N [--login-policy multi|single] [--max-devices N] [--group-join-policy open|invited]
+          [--retention-days N] [--name NAME]               change an app's settings
   usersig --sdkappid N --userid ID [--expire SECONDS]      print a UserSig (default validity 180 days)
 
 Where the apps live:
@@ -26,6 +28,10 @@ const OPTIONS = {
   userid: { type: 'string' },
   expire: { type: 'string' },
   name: { type: 'string' },
+  'login-policy': { type: 'string' },
+  'max-devices': { type: 'string' },
+  'group-join-policy': { type: 'string' },
+  'retention-days': { type: 'string' },
   secret: { type: 'string' },
   endpoint: { type: 'string' },
   region: { type: 'string' },
@@ -49,6 +55,23 @@ function store(values: Options): { apps: DynamoAppStore; where: string } {
   return { apps: new DynamoAppStore(db, table), where: endpoint ? `${endpoint} (table ${table})` : `table ${table} in ${values.region}` };
 }
 
+/** The app settings given on the command line, checked. */
+function settingsFrom(values: Options): Partial<App> {
+  const oneOf = <T extends string>(raw: string | undefined, name: string, allowed: readonly T[]): T | undefined => {
+    if (raw === undefined) return undefined;
+    if (!allowed.includes(raw as T)) throw new CliError(`--${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+    return raw as T;
+  };
+  const settings: Partial<App> = {
+    loginPolicy: oneOf(values['login-policy'], 'login-policy', ['multi', 'single'] as const),
+    groupJoinPolicy: oneOf(values['group-join-policy'], 'group-join-policy', ['open', 'invited'] as const),
+    ...(values['max-devices'] ? { maxDevicesPerPlatform: positiveInt(values['max-devices'], 'max-devices') } : {}),
+    ...(values['retention-days'] ? { recordRetentionDays: positiveInt(values['retention-days'], 'retention-days') } : {}),
+    ...(values.name ? { name: values.name } : {}),
+  };
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+}
+
 async function requireApp(apps: DynamoAppStore, sdkAppId: number): Promise<App> {
   const app = await apps.getApp(sdkAppId);
   if (!app) throw new CliError(`no app with SDKAppID ${sdkAppId}`);
@@ -68,6 +91,12 @@ async function run(argv: string[]): Promise<void> {
       const app = newApp({ sdkAppId, name: values.name ?? `app ${sdkAppId}`, secretKey: values.secret ?? randomBytes(32).toString('hex'), now: Date.now() });
       if (!(await apps.createApp(app))) throw new CliError(`an app with SDKAppID ${sdkAppId} already exists`);
       return console.log(JSON.stringify(app, null, 2));
+    }
+    if (command === 'app set') {
+      const app = await requireApp(apps, positiveInt(values.sdkappid, 'sdkappid'));
+      const updated = { ...app, ...settingsFrom(values) };
+      await apps.putApp(updated);
+      return console.log(JSON.stringify(updated, null, 2));
     }
     if (command === 'app show') return console.log(JSON.stringify(await requireApp(apps, positiveInt(values.sdkappid, 'sdkappid')), null, 2));
     if (command === 'usersig') {

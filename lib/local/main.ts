@@ -14,6 +14,14 @@ function port(name: string, fallback: number): number {
   return value;
 }
 
+function seconds(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`${name} must be a positive number of seconds, got "${raw}"`);
+  return value;
+}
+
 async function main(): Promise<void> {
   // Node 20 works today; the SDK's notice about its 2027 releases is for the README, not every start.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -30,6 +38,7 @@ async function main(): Promise<void> {
     wsPort: port('WS_PORT', DEFAULT_PORTS.ws),
     dynamoPort: port('DYNAMO_PORT', DEFAULT_PORTS.dynamo),
     timing: timingFromEnv(process.env),
+    connectionLimits: { idleTimeoutSec: seconds('WS_IDLE_TIMEOUT_SEC', 600), maxLifetimeSec: seconds('WS_MAX_LIFETIME_SEC', 7200) },
     demo: { sdkAppId, ...(process.env.DEMO_SECRET_KEY ? { secretKey: process.env.DEMO_SECRET_KEY } : {}) },
     ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
     ...(process.env.LOG_LEVEL ? { logLevel: process.env.LOG_LEVEL } : {}),

@@ -35,6 +35,15 @@ describe('the callsignal CLI', () => {
     await client.close();
   });
 
+  it('changes an app\'s login policy and device limit, refusing unknown values', async () => {
+    await cli('app', 'create', '--sdkappid', '1400000888');
+    const updated = JSON.parse((await cli('app', 'set', '--sdkappid', '1400000888', '--login-policy', 'single', '--max-devices', '2')).stdout);
+    expect(updated).toMatchObject({ loginPolicy: 'single', maxDevicesPerPlatform: 2, groupJoinPolicy: 'open' });
+    expect((await rt.deps.apps.getApp(1400000888))?.loginPolicy).toBe('single');
+    const refused = await cli('app', 'set', '--sdkappid', '1400000888', '--login-policy', 'sometimes').catch((e: { stderr: string }) => e.stderr);
+    expect(refused).toMatch(/--login-policy must be one of multi, single/);
+  });
+
   it('explains mistakes in one line, without a stack trace', async () => {
     const fail = (args: string[]) => cli(...args).then(() => '', (err: { stderr: string; code: number }) => (expect(err.code).toBe(1), err.stderr));
     expect(await fail(['app', 'create', '--sdkappid', String(rt.demoApp.sdkAppId)])).toMatch(/already exists/);
