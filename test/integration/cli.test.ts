@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyUserSig } from '../../lib/auth/usersig.ts';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { RawClient } from '../support/raw-client.ts';
-import { startTestStack } from '../support/local-stack.ts';
+import { useTestStack } from '../support/local-stack.ts';
 
 const run = promisify(execFile);
 const BIN = new URL('../../bin/callsignal.js', import.meta.url).pathname;
@@ -13,12 +13,7 @@ let rt: LocalRuntime;
 /** Runs the `callsignal` command against the test stack's table. */
 const cli = (...args: string[]) => run(process.execPath, [BIN, ...args, '--endpoint', rt.dynamoEndpoint]);
 
-beforeAll(async () => {
-  rt = await startTestStack();
-});
-afterAll(async () => {
-  await rt?.close();
-});
+useTestStack((r) => (rt = r));
 
 describe('the callsignal CLI', () => {
   it('creates an app, shows it, and prints UserSigs that log in to the local stack', async () => {

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../../lib/apps/app.ts';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { RawClient } from '../support/raw-client.ts';
-import { createApp, startTestStack, urlIn } from '../support/local-stack.ts';
+import { createApp, useTestStack, urlIn } from '../support/local-stack.ts';
 
 let rt: LocalRuntime;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -14,12 +14,7 @@ async function device(app: App, userId: string, platform = 'Web', deviceId?: str
 }
 const closeAll = (...cs: RawClient[]) => Promise.all(cs.map((c) => c.close()));
 
-beforeAll(async () => {
-  rt = await startTestStack();
-});
-afterAll(async () => {
-  await rt?.close();
-});
+useTestStack((r) => (rt = r));
 
 describe('login policies', () => {
   it('multi: the newest login kicks the oldest device of the same platform only (PlatformLimit)', async () => {

@@ -1,11 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signJwt } from '../../lib/auth/jwt.ts';
 import { genUserSig } from '../../lib/auth/usersig.ts';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { RawClient } from '../support/raw-client.ts';
-import { startTestStack, wsUrlFor } from '../support/local-stack.ts';
+import { useTestStack, wsUrlFor } from '../support/local-stack.ts';
 
 let rt: LocalRuntime;
 const secret = () => rt.demoApp.secretKeys[0] ?? '';
@@ -15,12 +15,7 @@ const refusedWith = (url: string) =>
     (err: { status?: number }) => err.status ?? -1,
   );
 
-beforeAll(async () => {
-  rt = await startTestStack();
-});
-afterAll(async () => {
-  await rt?.close();
-});
+useTestStack((r) => (rt = r));
 
 describe('the WebSocket handshake', () => {
   it('accepts a valid UserSig and a valid HS256 JWT', async () => {

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { RawClient } from '../support/raw-client.ts';
-import { startTestStack, wsUrlFor } from '../support/local-stack.ts';
+import { useTestStack, wsUrlFor } from '../support/local-stack.ts';
 
 let rt: LocalRuntime;
 let n = 0;
@@ -13,12 +13,7 @@ const users = (...names: string[]) => {
 const login = (userId: string) => RawClient.login(wsUrlFor(rt, userId), userId);
 const record = (callId: string) => rt.deps.records.getRecord(rt.demoApp.sdkAppId, callId);
 
-beforeAll(async () => {
-  rt = await startTestStack();
-});
-afterAll(async () => {
-  await rt?.close();
-});
+useTestStack((r) => (rt = r));
 
 describe('a 1v1 call over real sockets', () => {
   it('connects on accept, ends on hangup with totalTime on both sides and a NormalEnd record', async () => {

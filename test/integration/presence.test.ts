@@ -1,9 +1,9 @@
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CallEndReason, CallEngine, MediaType } from '../../client/index.ts';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { RawClient } from '../support/raw-client.ts';
-import { sigFor, startTestStack, TEST_TIMING, wsUrlFor } from '../support/local-stack.ts';
+import { sigFor, useTestStack, TEST_TIMING, wsUrlFor } from '../support/local-stack.ts';
 
 /** Presence with short timings: heartbeats every second, offline after 2 s of silence, 1 s grace, connections live 3 s. */
 let rt: LocalRuntime;
@@ -25,12 +25,7 @@ async function connectedPair(a: string, b: string, bobDevice?: string) {
   return { alice, bob, callId };
 }
 
-beforeAll(async () => {
-  rt = await startTestStack({ timing: { ...TEST_TIMING, heartbeatTimeoutSec: 2, disconnectGraceSec: 1 }, connectionLimits: { maxLifetimeSec: 3 } });
-});
-afterAll(async () => {
-  await rt?.close();
-});
+useTestStack((r) => (rt = r), { timing: { ...TEST_TIMING, heartbeatTimeoutSec: 2, disconnectGraceSec: 1 }, connectionLimits: { maxLifetimeSec: 3 } });
 
 describe('presence', () => {
   it('reports ONLINE while a device heartbeats, OFFLINE once it falls silent, UNLOGINED after logout', async () => {

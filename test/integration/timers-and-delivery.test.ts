@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { RawClient } from '../support/raw-client.ts';
-import { startTestStack, wsUrlFor } from '../support/local-stack.ts';
+import { useTestStack, wsUrlFor } from '../support/local-stack.ts';
 
 let rt: LocalRuntime;
 const login = (userId: string) => RawClient.login(wsUrlFor(rt, userId), userId);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-beforeAll(async () => {
-  rt = await startTestStack();
-});
-afterAll(async () => {
-  await rt?.close();
-});
+useTestStack((r) => (rt = r));
 
 describe('ring timers and the sweeper', () => {
   it('schedules one timer message per invitation, delayed until the ring deadline', async () => {

@@ -1,19 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { RawClient } from '../support/raw-client.ts';
-import { startTestStack, wsUrlFor } from '../support/local-stack.ts';
+import { useTestStack, wsUrlFor } from '../support/local-stack.ts';
 
 let rt: LocalRuntime;
 const WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'];
 const READS = ['GetItem', 'Query', 'BatchGetItem', 'Scan'];
 const count = (ops: string[]) => ops.reduce((sum, op) => sum + (rt.dynamoRequests.get(op) ?? 0), 0);
 
-beforeAll(async () => {
-  rt = await startTestStack();
-});
-afterAll(async () => {
-  await rt?.close();
-});
+useTestStack((r) => (rt = r));
 
 describe('work per call', () => {
   it('keeps a full 1v1 lifecycle (calls, accept, hangup, the late ring timer) within 10 writes and 6 reads', async () => {

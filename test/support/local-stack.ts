@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { newApp, type App } from '../../lib/apps/app.ts';
 import { genUserSig } from '../../lib/auth/usersig.ts';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../lib/local/runtime.ts';
@@ -35,4 +36,16 @@ export function wsUrlFor(rt: LocalRuntime, userId: string, credential: { usersig
 /** The WebSocket URL of a user of a given app of the stack. */
 export function urlIn(rt: LocalRuntime, app: App, userId: string): string {
   return wsUrlFor(rt, userId, { sdkAppId: app.sdkAppId, usersig: sigFor(rt, userId, 3600, app) });
+}
+
+/** Starts a local stack before a test file's tests and stops it after them; `ready` receives it. */
+export function useTestStack(ready: (rt: LocalRuntime) => void, options: LocalRuntimeOptions = {}): void {
+  let started: LocalRuntime | undefined;
+  beforeAll(async () => {
+    started = await startTestStack(options);
+    ready(started);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
 }
