@@ -2,7 +2,7 @@ import type { DeviceAction } from './commands.ts';
 import { type Effects, findMember } from './emit.ts';
 import { leave } from './hangup.ts';
 import { callInfo } from './invitation.ts';
-import { endCall, memberChanged } from './settle.ts';
+import { endCall, finishMember, memberChanged } from './settle.ts';
 import type { Call, DeviceRef, EndReason } from './types.ts';
 
 /**
@@ -48,6 +48,8 @@ export function memberOffline(call: Call, userId: string, connectionId: string, 
   if (call.status === 'ended' || member?.state !== 'joined' || member.device?.connectionId !== connectionId) return;
   const result = call.callType === 'SingleCall' ? { result: 'Offline' as const } : {};
   if (call.status === 'calling' && member.role === 'Caller') {
+    // She leaves first, so her gone device is not told; then the invitations are cancelled.
+    finishMember(member, 'left', now, 'Offline', fx);
     fx.push(memberChanged(call, now, undefined, [{ userId, action: 'Offline' }]));
     endCall(call, fx, now, { userId, reason: 'Offline', ...result });
     return;

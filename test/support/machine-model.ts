@@ -10,8 +10,11 @@ import type { Call, CallCommand, CallRecord, DeviceRef, Effect, InviteeInfo, Mem
 /** A start time that is not on a second boundary, so seconds-vs-milliseconds mistakes show. */
 export const T0 = 1_740_464_128_807;
 
-/** A device (connection) named by its connection id. */
+/** A device (connection) named by its connection id; its deviceId is derived from it. */
 export const device = (connectionId: string): DeviceRef => ({ connectionId, loginId: `login-${connectionId}`, deviceId: `device-${connectionId}`, platform: 'Android' });
+
+/** The same device as `of`, back on a new connection (a reconnect: same deviceId, new connection and login). */
+export const reconnected = (of: DeviceRef, connectionId: string): DeviceRef => ({ ...of, connectionId, loginId: `login-${connectionId}` });
 
 /** A start command with sensible defaults: alice calls on `alice-1` at T0, 30 s ring timeout. */
 export function startCommand(invitees: InviteeInfo[], overrides: Partial<StartCommand> = {}): StartCommand {
@@ -42,6 +45,32 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Deep-freezes the call of a transition, so that a machine that mutated it when it is used again would throw. */
+export function frozen(t: Transition): Transition {
+  deepFreeze(t.call);
+  return t;
+}
+
+/** Applies a command to a (frozen) call; the result is frozen in turn. */
+export const applyFrozen = (call: Call, cmd: CallCommand): Transition => frozen(applyCommand(call, cmd));
+
+/** The CallRuleError a command is refused with (fails if it is applied). */
+export function refusal(call: Call, cmd: CallCommand): CallRuleError {
+  try {
+    applyCommand(call, cmd);
+  } catch (err) {
+    if (err instanceof CallRuleError) return err;
+    throw err;
+  }
+  throw new Error(`${cmd.type} was not refused`);
+}
+
+/** The records, released lines and callbacks (command, Seq, changes) among effects. */
+export const recordsOf = (effects: readonly Effect[]): CallRecord[] => effects.flatMap((e) => (e.kind === 'record' ? [e.record] : []));
+export const releasedLines = (effects: readonly Effect[]): string[] => effects.flatMap((e) => (e.kind === 'releaseLine' ? [e.userId] : []));
+export const callbacksOf = (effects: readonly Effect[]) =>
+  effects.flatMap((e) => (e.kind === 'callback' ? [{ command: e.command, seq: e.seq, ...('changes' in e ? { changes: e.changes } : {}) }] : []));
+
 export type SendEffect = Extract<Effect, { kind: 'send' }>;
 export const sendsOf = (effects: readonly Effect[]): SendEffect[] => effects.filter((e): e is SendEffect => e.kind === 'send');
 
@@ -63,7 +92,11 @@ export function describeCommand(cmd: CallCommand | StartCommand, t0: number): st
     case 'timeout':
       return `${at} timeout`;
     case 'deviceGone':
-      return `${at} deviceGone ${cmd.connectionId}`;
+      return `${at} deviceGone ${cmd.connectionId}${cmd.notifyReason ? ` (notify ${cmd.notifyReason})` : ''}`;
+    case 'memberOffline':
+      return `${at} memberOffline ${cmd.userId} on ${cmd.connectionId}`;
+    case 'deviceOnline':
+      return `${at} deviceOnline ${cmd.userId} on ${cmd.device.connectionId} (device ${cmd.device.deviceId})`;
     default:
       return `${at} ${cmd.type}${'reason' in cmd && cmd.reason ? `(${cmd.reason})` : ''} by ${cmd.userId} on ${cmd.device.connectionId}`;
   }
@@ -73,9 +106,20 @@ const joined = (call: Call): Member[] => call.members.filter((m) => m.state === 
 const ringing = (call: Call): Member[] => call.members.filter((m) => m.state === 'ringing');
 const memberOf = (call: Call, userId: string): Member | undefined => call.members.find((m) => m.userId === userId);
 
+/** One physical device, whatever its connection: same deviceId (a reconnect), or the very same connection. */
+export const sameDevice = (a: DeviceRef, b: DeviceRef): boolean => a.deviceId === b.deviceId || a.connectionId === b.connectionId;
+
+/** Whether `memberOffline` hits a live call where the member is: on the connection of her call device. */
+export function isOfflineHit(call: Call, cmd: CallCommand): boolean {
+  if (cmd.type !== 'memberOffline' || call.status === 'ended') return false;
+  const m = memberOf(call, cmd.userId);
+  return m?.state === 'joined' && m.device?.connectionId === cmd.connectionId;
+}
+
 /** The refusal code the rules (client-api.md §3, errors.ts) call for, or null when the command must be accepted. */
 export function expectedRefusal(call: Call, cmd: CallCommand): number | null {
-  if (cmd.type === 'timeout' || cmd.type === 'deviceGone') return null;
+  // Notices from the server side (timers, presence) are never refused: they change what they apply to, or nothing.
+  if (cmd.type === 'timeout' || cmd.type === 'deviceGone' || cmd.type === 'deviceOnline' || cmd.type === 'memberOffline') return null;
   const m = memberOf(call, cmd.userId);
   if (!m) return 8010;
   const live = call.status !== 'ended';
@@ -83,6 +127,7 @@ export function expectedRefusal(call: Call, cmd: CallCommand): number | null {
   const expired = m.state === 'ringing' && m.ringDeadline !== undefined && cmd.now >= m.ringDeadline;
   if (cmd.type === 'hangup') return live && ((m.state === 'ringing' && !expired) || m.state === 'joined') ? null : 8010;
   if (m.role === 'Caller' && m.state === 'joined') return -1203;
+  // First answer wins: once she is in the call, any further answer from any of her devices is 8010.
   return live && m.state === 'ringing' && !expired ? null : 8010;
 }
 
@@ -96,11 +141,14 @@ const isCancel = (call: Call, cmd: CallCommand): boolean =>
 export function mustEnd(before: Call, cmd: CallCommand): boolean {
   if (isCancel(before, cmd)) return true;
   const actor = 'userId' in cmd ? memberOf(before, cmd.userId) : undefined;
-  const stillJoined = joined(before).filter((m) => !(cmd.type === 'hangup' && m === actor));
+  // A connected member leaves by hanging up, or by going offline on her call connection.
+  const leaves = (m: Member) => m === actor && (cmd.type === 'hangup' || isOfflineHit(before, cmd));
+  const stillJoined = joined(before).filter((m) => !leaves(m));
   if (cmd.type === 'accept' && actor) stillJoined.push(actor);
+  // An invitation stops ringing when it times out, or when its member answers (ignore and device notices keep it ringing).
   const stillRinging = ringing(before).filter((m) => {
     if (cmd.type === 'timeout') return (m.ringDeadline ?? Infinity) > cmd.now;
-    return !(m === actor && cmd.type !== 'ignore');
+    return !(m === actor && (cmd.type === 'accept' || cmd.type === 'reject' || cmd.type === 'hangup'));
   });
   // Nobody connected: invitations still ringing into an empty room are cancelled.
   return stillJoined.length === 0 || (stillJoined.length <= 1 && stillRinging.length === 0);
@@ -111,9 +159,17 @@ export class InvariantViolation extends Error {
   override readonly name = 'InvariantViolation';
 }
 
+type Heard = { event: string; data: Record<string, unknown> };
+
 /**
  * Replays one call: applies each command to the previous state (kept as-is on refusal), checks the
  * state and effect invariants after every step, and the end-of-run ones in `finish`.
+ *
+ * Devices are tracked by connection: what each heard, which ones owe a final event at the end
+ * (`obliged`: rang, or was a call device), which ones were silenced by `ignore` (owe nothing unless
+ * they later joined), and which ones were dropped for good (`retired`: gone while ringing, replaced by
+ * a reconnect, or offline) and must hear nothing more. A reconnect that moves the call to a new
+ * connection hands the old connection's history to the new one.
  */
 export class RunChecker {
   call: Call;
@@ -125,9 +181,15 @@ export class RunChecker {
   private endCallbacks = 0;
   private accepted = false;
   private interrupt = false;
+  private offline = false;
   private readonly released = new Map<string, number>();
   private readonly heard = new Map<string, string[]>();
   private readonly silenced = new Set<string>();
+  private readonly retired = new Set<string>();
+  private readonly obliged = new Set<string>();
+  private retireAfterStep: string[] = [];
+  /** The device each connected member must be on: the one she joined with, or its latest reconnect. */
+  private readonly callDevice = new Map<string, DeviceRef>();
 
   /** `owner` maps every connection id the run may use to the user it belongs to. */
   constructor(
@@ -139,6 +201,8 @@ export class RunChecker {
     const t = this.attempt(() => startCall(deepFreeze(structuredClone(start))));
     if (!t.ok) throw t.error;
     this.call = t.transition.call;
+    this.callDevice.set(start.caller.userId, start.caller.device);
+    this.obliged.add(start.caller.device.connectionId);
     this.absorb(t.transition, start.now, undefined, start.invitees.every((i) => i.busy));
   }
 
@@ -150,6 +214,11 @@ export class RunChecker {
     const before = deepFreeze(this.call);
     const expected = expectedRefusal(before, cmd);
     const t = this.attempt(() => applyCommand(before, cmd));
+    const actor = 'userId' in cmd ? memberOf(before, cmd.userId) : undefined;
+    if (cmd.type === 'accept' && actor?.role === 'Called' && actor.state === 'joined') {
+      // DESIGN.md Invariant 1, first answer wins: the state stays as it was (the input is frozen, the refusal throws).
+      this.check(!t.ok && t.error instanceof CallRuleError && t.error.code === 8010, 'first answer wins: a further accept by any device of a connected member is 8010', t.ok ? 'applied' : String(t.error));
+    }
     if (!t.ok) {
       if (!(t.error instanceof CallRuleError)) throw t.error; // e.g. a TypeError: the machine mutated its frozen input
       this.check(t.error.code === expected, 'refusals follow the state rules', `expected ${expected ?? 'success'}, got ${t.error.code} (${t.error.message})`);
@@ -161,11 +230,15 @@ export class RunChecker {
       this.check(effects.length === 0 && isDeepStrictEqual(call, before), 'an ended call stays ended and silent', JSON.stringify(effects));
       return;
     }
-    if (cmd.type === 'accept' && memberOf(before, cmd.userId)?.role === 'Called') this.accepted = true;
-    // DESIGN.md: `Interrupt` is the result when a connected member's hangup with that reason ends the call.
-    this.interrupt = cmd.type === 'hangup' && cmd.reason === 'Interrupt' && memberOf(before, cmd.userId)?.state === 'joined';
+    if (cmd.type === 'accept' && actor?.role === 'Called') this.accepted = true;
+    // DESIGN.md: `Interrupt` is the result when a connected member's hangup with that reason ends the call,
+    // `Offline` when the service ends a 1v1 call because a member's device went offline.
+    this.interrupt = cmd.type === 'hangup' && cmd.reason === 'Interrupt' && actor?.state === 'joined';
+    this.offline = isOfflineHit(before, cmd) && before.callType === 'SingleCall';
     this.checkCommand(before, cmd, t.transition);
     this.absorb(t.transition, cmd.now, cmd, mustEnd(before, cmd));
+    for (const c of this.retireAfterStep) this.retired.add(c);
+    this.retireAfterStep = [];
     this.call = call;
   }
 
@@ -185,13 +258,14 @@ export class RunChecker {
       const want = m.state === 'busy' ? 0 : 1;
       this.check(n === want, 'each non-busy member’s line is released once, busy lines never', `${m.userId} (${m.state}) released ${n}×`);
     }
-    const callerDevice = this.start.caller.device.connectionId;
-    for (const [connectionId, events] of this.heard) {
+    for (const connectionId of this.obliged) {
+      if (this.retired.has(connectionId)) continue; // dropped: it cannot be told anything any more
+      const events = this.heard.get(connectionId) ?? [];
       const count = (e: string) => events.filter((x) => x === e).length;
       if (events.includes('onCallBegin')) {
         this.check(count('onCallEnd') === 1, 'a device that began gets exactly one onCallEnd', `${connectionId}: ${events.join(', ')}`);
-      } else if ((events.includes('onCallReceived') && !this.silenced.has(connectionId)) || connectionId === callerDevice) {
-        this.check(count('onCallNotConnected') === 1, 'a device that never connected is told once', `${connectionId}: ${events.join(', ')}`);
+      } else if (!this.silenced.has(connectionId)) {
+        this.check(count('onCallNotConnected') === 1, 'a device that rang (or the caller’s) and never connected is told once', `${connectionId}: ${events.join(', ') || 'nothing'}`);
       }
     }
   }
@@ -210,22 +284,45 @@ export class RunChecker {
     throw new InvariantViolation(`${invariant} — ${detail}\n  after step ${this.trace.length - 1} of:\n${steps}`);
   }
 
-  /** What the command itself must have done to the acting member (model of answer.ts / hangup.ts / timeout.ts). */
-  private checkCommand(before: Call, cmd: CallCommand, { call, effects }: Transition): void {
+  /** What `onCallReceived` says about this call (invitation.ts), from the start command alone. */
+  private invitation(now: number): Record<string, unknown> {
+    const s = this.start;
+    const ringDeadline = s.now + s.timeoutSec * 1000;
+    return {
+      callId: s.callId,
+      callerId: s.caller.userId,
+      calleeIdList: s.invitees.map((i) => i.userId),
+      mediaType: s.mediaType,
+      scene: s.callType === 'SingleCall' ? 'SINGLE_CALL' : 'MULTI_CALL',
+      roomId: s.roomId,
+      roomIdType: s.roomIdType,
+      userData: s.userData,
+      chatGroupId: s.chatGroupId,
+      timeout: s.timeoutSec,
+      ringDeadline,
+      remainingMs: ringDeadline - now,
+    };
+  }
+
+  /** What the command itself must have done (model of answer.ts / hangup.ts / timeout.ts / devices.ts). */
+  private checkCommand(before: Call, cmd: CallCommand, transition: Transition): void {
+    const { call, effects } = transition;
     const heardNow = (connectionId: string) => eventsTo(effects, connectionId).map((e) => `${e.event}:${String(e.data.reason ?? '')}`);
-    if (cmd.type === 'timeout' || cmd.type === 'deviceGone') {
-      if (cmd.type === 'deviceGone') {
-        this.silenced.add(cmd.connectionId);
-        this.check(effects.length === 0, 'deviceGone only forgets a ring target', JSON.stringify(effects));
-      }
-      if (cmd.type === 'timeout' && !ringing(before).some((m) => (m.ringDeadline ?? Infinity) <= cmd.now)) {
-        this.check(effects.length === 0 && isDeepStrictEqual(call, before), 'an early or repeated timeout changes nothing', JSON.stringify(effects));
-      }
-      for (const m of call.members) {
-        this.check(!m.ringing.some((d) => cmd.type === 'deviceGone' && d.connectionId === cmd.connectionId), 'a gone device rings no more', m.userId);
-        this.check(!(cmd.type === 'timeout' && m.state === 'ringing' && (m.ringDeadline ?? Infinity) <= cmd.now), 'no invitation rings past its deadline after a timeout', m.userId);
-      }
-      return;
+    switch (cmd.type) {
+      case 'timeout':
+        if (!ringing(before).some((m) => (m.ringDeadline ?? Infinity) <= cmd.now)) {
+          this.check(effects.length === 0 && isDeepStrictEqual(call, before), 'an early or repeated timeout changes nothing', JSON.stringify(effects));
+        }
+        for (const m of call.members) {
+          this.check(!(m.state === 'ringing' && (m.ringDeadline ?? Infinity) <= cmd.now), 'no invitation rings past its deadline after a timeout', m.userId);
+        }
+        return;
+      case 'deviceGone':
+        return this.checkDeviceGone(before, cmd, transition);
+      case 'deviceOnline':
+        return this.checkDeviceOnline(before, cmd, transition);
+      case 'memberOffline':
+        return this.checkMemberOffline(before, cmd, transition);
     }
     const was = memberOf(before, cmd.userId) as Member;
     const is = memberOf(call, cmd.userId) as Member;
@@ -236,6 +333,8 @@ export class RunChecker {
     } else if (cmd.type === 'accept') {
       const ok = (is.state === 'joined' && is.device?.connectionId === cmd.device.connectionId) || call.status === 'ended';
       this.check(ok, 'the accepting device becomes the call device', JSON.stringify(is));
+      this.callDevice.set(cmd.userId, cmd.device);
+      this.obliged.add(cmd.device.connectionId);
       for (const d of otherRinging) this.check(isDeepStrictEqual(heardNow(d.connectionId), ['onCallNotConnected:OtherDeviceAccepted']), 'the other ringing devices hear OtherDeviceAccepted', d.connectionId);
     } else if (was.state === 'ringing') {
       this.check(is.state === 'rejected', 'a reject (or a ringing hangup) rejects for the user', is.state);
@@ -247,6 +346,94 @@ export class RunChecker {
         for (const m of ringing(before)) this.check(memberOf(call, m.userId)?.state === 'canceled', 'a cancel cancels every ringing invitation', m.userId);
       }
     }
+  }
+
+  /** `deviceGone`: exactly that connection stops ringing; kicked (`notifyReason`), it is told why, once; silently otherwise. */
+  private checkDeviceGone(before: Call, cmd: Extract<CallCommand, { type: 'deviceGone' }>, { call, effects }: Transition): void {
+    const expected = structuredClone(before) as Call;
+    const sends: Effect[] = [];
+    for (const m of expected.members) {
+      const gone = m.ringing.filter((d) => d.connectionId === cmd.connectionId);
+      if (gone.length === 0) continue;
+      m.ringing = m.ringing.filter((d) => d.connectionId !== cmd.connectionId);
+      if (cmd.notifyReason) {
+        expected.seq += 1;
+        const data = { callId: before.callId, mediaType: before.mediaType, reason: cmd.notifyReason, userId: m.userId };
+        sends.push({ kind: 'send', to: gone, event: 'onCallNotConnected', seq: expected.seq, time: cmd.now, data });
+      }
+      // A ring target that is gone (or kicked, once told) hears nothing more.
+      this.retireAfterStep.push(cmd.connectionId);
+    }
+    this.check(isDeepStrictEqual(effects, sends), 'deviceGone tells only a kicked ring target why (onCallNotConnected with notifyReason), once', `${JSON.stringify(effects)} vs ${JSON.stringify(sends)}`);
+    this.check(isDeepStrictEqual(call, expected), 'deviceGone only forgets that ring target', JSON.stringify(call.members));
+  }
+
+  /**
+   * `deviceOnline`: while her invitation rings (before its deadline) the new device rings too, replacing an
+   * older connection of the same device; if she is in the call on an older connection of that device, the
+   * call moves to the new one, silently; otherwise (joined elsewhere, done, ended, past the deadline) nothing.
+   */
+  private checkDeviceOnline(before: Call, cmd: Extract<CallCommand, { type: 'deviceOnline' }>, { call, effects }: Transition): void {
+    const expected = structuredClone(before) as Call;
+    const m = memberOf(expected, cmd.userId);
+    const sends: Effect[] = [];
+    const fresh = cmd.device.connectionId;
+    if (m?.state === 'joined' && m.device && sameDevice(m.device, cmd.device)) {
+      const old = m.device.connectionId;
+      m.device = cmd.device;
+      if (old !== fresh) {
+        this.heard.set(fresh, [...(this.heard.get(old) ?? [])]);
+        this.retired.add(old);
+      }
+      this.callDevice.set(cmd.userId, cmd.device);
+      this.obliged.add(fresh);
+    } else if (m?.state === 'ringing' && m.ringDeadline !== undefined && cmd.now < m.ringDeadline) {
+      for (const d of m.ringing) if (sameDevice(d, cmd.device) && d.connectionId !== fresh) this.retired.add(d.connectionId);
+      m.ringing = [...m.ringing.filter((d) => !sameDevice(d, cmd.device)), cmd.device];
+      expected.seq += 1;
+      sends.push({ kind: 'send', to: [cmd.device], event: 'onCallReceived', seq: expected.seq, time: cmd.now, data: this.invitation(cmd.now) });
+    }
+    const deadline = memberOf(before, cmd.userId)?.ringDeadline;
+    if (deadline !== undefined && cmd.now >= deadline) {
+      this.check(!sendsOf(effects).some((e) => e.event === 'onCallReceived'), 'a device that logs in at or after the ring deadline never rings', fresh);
+    }
+    this.check(isDeepStrictEqual(effects, sends), 'deviceOnline rings a late device before the deadline (onCallReceived with remainingMs) and nothing else', `${JSON.stringify(effects)} vs ${JSON.stringify(sends)}`);
+    this.check(isDeepStrictEqual(call, expected), 'deviceOnline adds a ring target, or re-points the call device of the same device, or changes nothing', JSON.stringify(memberOf(call, cmd.userId)));
+  }
+
+  /**
+   * `memberOffline` on her call connection: she leaves (`Offline`) without a word to the gone device; the
+   * others hear `onUserLeave`, or, when that ends the call, `onCallEnd`/`onCallNotConnected` with reason
+   * `Offline` naming her; a 1v1 call's result is `Offline`. On any other connection: nothing.
+   */
+  private checkMemberOffline(before: Call, cmd: Extract<CallCommand, { type: 'memberOffline' }>, { call, effects }: Transition): void {
+    if (!isOfflineHit(before, cmd)) {
+      this.check(effects.length === 0 && isDeepStrictEqual(call, before), 'memberOffline of a connection that is not her call device changes nothing', JSON.stringify(effects));
+      return;
+    }
+    // Retired before the step's events are absorbed: any event to the gone device is caught.
+    this.retired.add(cmd.connectionId);
+    const heardNow = (connectionId: string): Heard[] => eventsTo(effects, connectionId);
+    const is = memberOf(call, cmd.userId) as Member;
+    this.check(is.state === 'left' && is.endReason === 'Offline', 'after memberOffline of her call connection she is no longer in the call', `${is.state}/${is.endReason}`);
+    this.check(heardNow(cmd.connectionId).length === 0, 'no event to the device that went offline', JSON.stringify(heardNow(cmd.connectionId)));
+    const ended = call.status === 'ended';
+    const told = (events: Heard[]) => events.map((e) => `${e.event}:${String(e.data.reason ?? '')}:${String(e.data.userId)}`);
+    for (const o of joined(before)) {
+      if (o.userId === cmd.userId || !o.device) continue;
+      const want = !ended ? `onUserLeave::${cmd.userId}` : o.begun ? `onCallEnd:Offline:${cmd.userId}` : `onCallNotConnected:Offline:${cmd.userId}`;
+      this.check(isDeepStrictEqual(told(heardNow(o.device.connectionId)), [want]), 'the others hear that she left (onUserLeave), or that the call ended because she went offline', `${o.userId}: ${told(heardNow(o.device.connectionId)).join()} vs ${want}`);
+    }
+    for (const r of ringing(before)) {
+      for (const d of r.ringing) {
+        const want = ended ? [`onCallNotConnected:Offline:${cmd.userId}`] : [];
+        this.check(isDeepStrictEqual(told(heardNow(d.connectionId)), want), 'invitations cut short by her going offline are told Offline', `${d.connectionId}: ${told(heardNow(d.connectionId)).join()}`);
+      }
+    }
+    if (ended && before.callType === 'SingleCall') this.check(call.result === 'Offline', 'a 1v1 call ended by memberOffline has the result Offline', String(call.result));
+    const first = effects.find((e) => e.kind === 'callback');
+    const changes = first?.kind === 'callback' && 'changes' in first ? first.changes : undefined;
+    this.check(isDeepStrictEqual(changes, [{ userId: cmd.userId, action: 'Offline' }]), 'memberOffline is called back as MemberChanged ActionType Offline', JSON.stringify(first));
   }
 
   /** Effect-level invariants, then state-level ones, for one successful transition. */
@@ -285,11 +472,16 @@ export class RunChecker {
   private hear(connectionId: string, event: string, call: Call, cmd: CallCommand | undefined, members: Set<string>): void {
     const user = this.owner.get(connectionId);
     this.check(user !== undefined && members.has(user), 'events go to members’ devices only', `${event} to ${connectionId} (${user})`);
+    this.check(!this.retired.has(connectionId), 'a dropped connection (gone while ringing, replaced by a reconnect, offline) hears nothing more', `${connectionId} got ${event}`);
     const log = this.heard.get(connectionId) ?? [];
     this.heard.set(connectionId, log);
     const done = log.find((e) => e === 'onCallEnd' || e === 'onCallNotConnected');
     this.check(done === undefined, 'a device whose part ended hears nothing more', `${connectionId} got ${event} after ${done}`);
-    if (event === 'onCallReceived') this.check(cmd === undefined, 'invitations ring only at start', connectionId);
+    if (event === 'onCallReceived') {
+      const lateLogin = cmd?.type === 'deviceOnline' && cmd.device.connectionId === connectionId && log.length === 0;
+      this.check(cmd === undefined || lateLogin, 'invitations ring at start, or on a connection that just logged in', connectionId);
+      this.obliged.add(connectionId);
+    }
     if (event === 'onCallBegin') {
       this.check(!log.includes('onCallBegin'), 'a device begins at most once', connectionId);
       if (user === call.callerId) this.check(cmd?.type === 'accept' && cmd.userId !== user && call.acceptedAt !== undefined, 'the caller begins only when an invitee accepts', connectionId);
@@ -300,9 +492,9 @@ export class RunChecker {
   }
 
   private checkRecord(record: CallRecord, call: Call, cmd: CallCommand | undefined): void {
-    const { interrupt } = this;
-    const result = interrupt ? 'Interrupt' : this.accepted ? 'NormalEnd' : record.CallResult === 'NormalEnd' ? 'not NormalEnd' : record.CallResult;
-    this.check(record.CallResult === result, 'CallResult is NormalEnd iff someone accepted (Interrupt when forced)', `${record.CallResult}, expected ${result}`);
+    const { interrupt, offline } = this;
+    const result = interrupt ? 'Interrupt' : offline ? 'Offline' : this.accepted ? 'NormalEnd' : record.CallResult === 'NormalEnd' ? 'not NormalEnd' : record.CallResult;
+    this.check(record.CallResult === result, 'CallResult is NormalEnd iff someone accepted (Interrupt, Offline when forced)', `${record.CallResult}, expected ${result}`);
     if (!interrupt && isCancelOf(this.start, cmd, call)) this.check(record.CallResult === 'Cancel', 'a cancel records Cancel', record.CallResult);
     const expected = {
       CallId: this.start.callId,
@@ -325,8 +517,15 @@ export class RunChecker {
   private checkState(call: Call): void {
     const seen = new Map<string, string>();
     for (const m of call.members) {
-      if (m.state === 'joined') this.check(m.device !== undefined && m.ringing.length === 0, 'a joined member has one call device and rings nowhere', m.userId);
-      else if (m.state !== 'ringing') this.check(m.ringing.length === 0, 'a member whose part ended rings nowhere', m.userId);
+      if (m.state === 'joined') {
+        this.check(m.device !== undefined && m.ringing.length === 0, 'a joined member has one call device and rings nowhere', m.userId);
+        // DESIGN.md Invariant 1 and "Devices": the device she answered on, or a reconnect of that same device.
+        this.check(isDeepStrictEqual(m.device, this.callDevice.get(m.userId)), 'a connected member is on the device she joined with, or on its latest reconnect', `${m.userId} on ${JSON.stringify(m.device)}, expected ${JSON.stringify(this.callDevice.get(m.userId))}`);
+      } else if (m.state !== 'ringing') this.check(m.ringing.length === 0, 'a member whose part ended rings nowhere', m.userId);
+      if (m.state === 'ringing') {
+        const ids = m.ringing.map((d) => d.deviceId);
+        this.check(new Set(ids).size === ids.length, 'a member rings at most once per device', `${m.userId}: ${ids.join(', ')}`);
+      }
       const live = m.state === 'joined' ? [m.device as DeviceRef] : m.state === 'ringing' ? m.ringing : [];
       for (const d of live) {
         this.check(this.owner.get(d.connectionId) === m.userId, 'a member only uses her own devices', `${m.userId} on ${d.connectionId}`);
@@ -336,6 +535,7 @@ export class RunChecker {
     }
     const live = call.status !== 'ended';
     this.check(!live || joined(call).length >= 2 || ringing(call).length >= 1, 'a live call has two connected members or someone ringing', `joined [${joined(call).map((m) => m.userId)}]`);
+    this.check(!live || joined(call).length >= 1, 'a live call has someone connected', `ringing [${ringing(call).map((m) => m.userId)}]`);
     this.check(live || (joined(call).length === 0 && ringing(call).length === 0), 'an ended call has no live member', call.status);
     this.check((call.status === 'calling') === (call.acceptedAt === undefined) || call.status === 'ended', 'connected iff someone accepted', call.status);
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand, CallRuleError, InvitationHandledError, RefusedInStateError, startCall } from '../../lib/calls/index.ts';
-import type { Call, CallCommand, CallRecord, DeviceRef, Effect, InviteeInfo, Transition } from '../../lib/calls/index.ts';
-import { deepFreeze, device, eventsTo, sendsOf, startCommand, T0 } from '../support/machine-model.ts';
+import type { CallCommand, CallRecord, DeviceRef, InviteeInfo, Transition } from '../../lib/calls/index.ts';
+import { applyFrozen as apply, callbacksOf, device, eventsTo, frozen, recordsOf, refusal, releasedLines, sendsOf, startCommand, T0 } from '../support/machine-model.ts';
 
 // Example-based tests of the pure call machine: the one-to-one scenarios of client-api.md §4 with the exact
 // events each device gets (DESIGN.md "Contradictions settled" for onCallNotConnected.userId), the records,
@@ -26,29 +26,7 @@ function aliceCallsGroup(invitees: InviteeInfo[]): Transition {
   return frozen(startCall(startCommand(invitees)));
 }
 
-function frozen(t: Transition): Transition {
-  deepFreeze(t.call);
-  return t;
-}
-
-/** Applies a command to a frozen call; the result is frozen in turn. */
-const apply = (call: Call, cmd: CallCommand): Transition => frozen(applyCommand(call, cmd));
-
-/** The CallRuleError a command is refused with. */
-function refusal(call: Call, cmd: CallCommand): CallRuleError {
-  try {
-    applyCommand(call, cmd);
-  } catch (err) {
-    if (err instanceof CallRuleError) return err;
-    throw err;
-  }
-  throw new Error(`${cmd.type} was not refused`);
-}
-
 const by = (userId: string, d: DeviceRef, now: number) => ({ userId, device: d, now });
-const recordOf = (effects: Effect[]): CallRecord[] => effects.flatMap((e) => (e.kind === 'record' ? [e.record] : []));
-const released = (effects: Effect[]): string[] => effects.flatMap((e) => (e.kind === 'releaseLine' ? [e.userId] : []));
-const callbacks = (effects: Effect[]) => effects.flatMap((e) => (e.kind === 'callback' ? [{ command: e.command, seq: e.seq, ...('changes' in e ? { changes: e.changes } : {}) }] : []));
 const recordFor = (over: Partial<CallRecord>): CallRecord => ({
   CallId: 'call-1',
   Caller_Account: 'alice',
@@ -79,7 +57,7 @@ describe('call machine: one-to-one calls', () => {
     expect(eventsTo(effects, ALICE.connectionId)).toEqual([]);
     expect(sendsOf(effects).map((e) => e.seq)).toEqual([1]);
     expect(effects.filter((e) => e.kind === 'timer')).toEqual([{ kind: 'timer', at: DEADLINE }]);
-    expect(callbacks(effects)).toEqual([{ command: 'Call.CallbackAfterStartCall', seq: 1 }]);
+    expect(callbacksOf(effects)).toEqual([{ command: 'Call.CallbackAfterStartCall', seq: 1 }]);
     expect(call.status).toBe('calling');
     expect(call.members.map((m) => [m.userId, m.state])).toEqual([['alice', 'joined'], ['bob', 'ringing']]);
   });
@@ -102,9 +80,9 @@ describe('call machine: one-to-one calls', () => {
     expect(eventsTo(hungUp.effects, BOB_PHONE.connectionId)).toEqual([{ event: 'onCallEnd', data: { ...end, role: 'Called' } }]);
     expect(eventsTo(hungUp.effects, ALICE.connectionId)).toEqual([{ event: 'onCallEnd', data: { ...end, role: 'Caller' } }]);
     expect(sendsOf([...accepted.effects, ...hungUp.effects]).map((e) => e.seq)).toEqual([2, 3, 4, 5]);
-    expect(recordOf(hungUp.effects)).toEqual([recordFor({ AcceptTime: seconds(acceptAt), EndTime: seconds(hangupAt), CallResult: 'NormalEnd' })]);
-    expect(released(hungUp.effects).sort()).toEqual(['alice', 'bob']);
-    expect(callbacks([...accepted.effects, ...hungUp.effects])).toEqual([
+    expect(recordsOf(hungUp.effects)).toEqual([recordFor({ AcceptTime: seconds(acceptAt), EndTime: seconds(hangupAt), CallResult: 'NormalEnd' })]);
+    expect(releasedLines(hungUp.effects).sort()).toEqual(['alice', 'bob']);
+    expect(callbacksOf([...accepted.effects, ...hungUp.effects])).toEqual([
       { command: 'Call.CallbackAfterMemberChanged', seq: 2, changes: [{ userId: 'bob', action: 'Accept' }] },
       { command: 'Call.CallbackAfterMemberChanged', seq: 3, changes: [{ userId: 'bob', action: 'Hangup' }] },
       { command: 'Call.CallbackAfterEndCall', seq: 4 },
@@ -139,8 +117,8 @@ describe('call machine: one-to-one calls', () => {
       { event: 'onUserReject', data: { userId: 'bob' } },
       { event: 'onCallNotConnected', data: { mediaType: 'Video', reason: 'Reject', userId: 'alice' } },
     ]);
-    expect(recordOf(effects)).toEqual([recordFor({ CallResult: 'Reject', EndTime: seconds(T0 + 3_000), AcceptTime: 0 })]);
-    expect(released(effects).sort()).toEqual(['alice', 'bob']);
+    expect(recordsOf(effects)).toEqual([recordFor({ CallResult: 'Reject', EndTime: seconds(T0 + 3_000), AcceptTime: 0 })]);
+    expect(releasedLines(effects).sort()).toEqual(['alice', 'bob']);
     expect(after.status).toBe('ended');
   });
 
@@ -156,8 +134,8 @@ describe('call machine: one-to-one calls', () => {
     expect(eventsTo(effects, BOB_PHONE.connectionId)).toEqual([canceled]);
     expect(eventsTo(effects, BOB_WEB.connectionId)).toEqual([canceled]);
     expect(eventsTo(effects, ALICE.connectionId)).toEqual([canceled]);
-    expect(recordOf(effects)).toEqual([recordFor({ CallResult: 'Cancel', EndTime: seconds(T0 + 2_000) })]);
-    expect(callbacks(effects)).toEqual([
+    expect(recordsOf(effects)).toEqual([recordFor({ CallResult: 'Cancel', EndTime: seconds(T0 + 2_000) })]);
+    expect(callbacksOf(effects)).toEqual([
       { command: 'Call.CallbackAfterMemberChanged', seq: 2, changes: [{ userId: 'bob', action: 'Cancel_Invite' }] },
       { command: 'Call.CallbackAfterEndCall', seq: 3 },
     ]);
@@ -176,8 +154,8 @@ describe('call machine: one-to-one calls', () => {
       { event: 'onUserNoResponse', data: { userId: 'bob' } },
       { event: 'onCallNotConnected', data: { mediaType: 'Video', reason: 'NoResponse', userId: 'alice' } },
     ]);
-    expect(recordOf(effects)).toEqual([recordFor({ CallResult: 'NotAnswer', EndTime: seconds(DEADLINE), AcceptTime: 0 })]);
-    expect(callbacks(effects)).toEqual([
+    expect(recordsOf(effects)).toEqual([recordFor({ CallResult: 'NotAnswer', EndTime: seconds(DEADLINE), AcceptTime: 0 })]);
+    expect(callbacksOf(effects)).toEqual([
       { command: 'Call.CallbackAfterMemberChanged', seq: 2, changes: [{ userId: 'bob', action: 'NotAnswer' }] },
       { command: 'Call.CallbackAfterEndCall', seq: 3 },
     ]);
@@ -194,8 +172,8 @@ describe('call machine: one-to-one calls', () => {
     ]);
     expect(eventsTo(effects, BOB_PHONE.connectionId)).toEqual([]);
     expect(effects.some((e) => e.kind === 'timer')).toBe(false);
-    expect(released(effects)).toEqual(['alice']); // bob's line belongs to his other call
-    expect(recordOf(effects)).toEqual([recordFor({ CallResult: 'CallBusy' })]);
+    expect(releasedLines(effects)).toEqual(['alice']); // bob's line belongs to his other call
+    expect(recordsOf(effects)).toEqual([recordFor({ CallResult: 'CallBusy' })]);
     expect(call.status).toBe('ended');
   });
 
@@ -303,6 +281,10 @@ describe('call machine: one-to-one calls', () => {
     const commands: CallCommand[] = [
       { type: 'ignore', ...by('bob', BOB_WEB, T0 + 500) },
       { type: 'deviceGone', now: T0 + 600, connectionId: BOB_PHONE.connectionId },
+      { type: 'deviceGone', now: T0 + 600, connectionId: BOB_WEB.connectionId, notifyReason: 'Unknown' },
+      { type: 'deviceOnline', ...by('bob', BOB_PAD, T0 + 700) },
+      { type: 'deviceOnline', ...by('alice', { ...ALICE, connectionId: 'alice-2' }, T0 + 800) },
+      { type: 'memberOffline', now: T0 + 900, userId: 'alice', connectionId: ALICE.connectionId },
       { type: 'accept', ...by('bob', BOB_PHONE, T0 + 1_000) },
       { type: 'reject', ...by('bob', BOB_PHONE, T0 + 1_000) },
       { type: 'accept', ...by('alice', ALICE, T0 + 1_000) },
@@ -347,7 +329,7 @@ describe('call machine: group calls (regressions found by the model-based tests)
       try {
         const t = apply(call, cmd);
         call = t.call;
-        records.push(...recordOf(t.effects));
+        records.push(...recordsOf(t.effects));
       } catch (err) {
         if (!(err instanceof CallRuleError)) throw err;
       }
@@ -375,6 +357,6 @@ describe('call machine: group calls (regressions found by the model-based tests)
 
     // Assess: the last outcome is bob's invitation being cancelled (DESIGN.md "Members and results"),
     // exactly as when the cancel comes 1 ms later.
-    expect(recordOf(effects).map((r) => r.CallResult)).toEqual(['Cancel']);
+    expect(recordsOf(effects).map((r) => r.CallResult)).toEqual(['Cancel']);
   });
 });
