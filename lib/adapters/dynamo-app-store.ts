@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { App } from '../apps/app.ts';
-import type { CallRecord } from '../calls/types.ts';
+import type { CallRecord, RecordDetails } from '../calls/types.ts';
 import { appKey, pad, recordKey, recordsByTimePk } from '../store/keys.ts';
 import type { AppStore, RecordStore } from '../ports/store.ts';
 import { isConditionFailed } from './dynamo-errors.ts';
@@ -31,7 +31,7 @@ export class DynamoAppStore implements AppStore, RecordStore {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { ...appKey(app.sdkAppId), app } }));
   }
 
-  async putRecord(sdkAppId: number, record: CallRecord, retentionDays: number): Promise<void> {
+  async putRecord(sdkAppId: number, record: CallRecord, retentionDays: number, details?: RecordDetails): Promise<void> {
     // A put keyed by CallId: writing the same record twice leaves exactly one (invariant 4).
     await this.db.send(
       new PutCommand({
@@ -39,6 +39,7 @@ export class DynamoAppStore implements AppStore, RecordStore {
         Item: {
           ...recordKey(sdkAppId, record.CallId),
           record,
+          ...(details ? { details } : {}),
           gsi1pk: recordsByTimePk(sdkAppId),
           gsi1sk: `${pad(record.StartTime, 10)}#${record.CallId}`,
           expiresAt: record.EndTime + retentionDays * 86400,
@@ -50,5 +51,10 @@ export class DynamoAppStore implements AppStore, RecordStore {
   async getRecord(sdkAppId: number, callId: string): Promise<CallRecord | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: recordKey(sdkAppId, callId) }));
     return out.Item?.record as CallRecord | undefined;
+  }
+
+  async getRecordDetails(sdkAppId: number, callId: string): Promise<RecordDetails | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: recordKey(sdkAppId, callId) }));
+    return out.Item?.details as RecordDetails | undefined;
   }
 }

@@ -26,11 +26,21 @@ const others = (member: Member, device: DeviceRef): DeviceRef[] => member.ringin
 export function accept(call: Call, cmd: DeviceAction, fx: Effects): void {
   const member = ringingMember(call, cmd, 'accept');
   fx.send(others(member, cmd.device), 'onCallNotConnected', { mediaType: call.mediaType, reason: 'OtherDeviceAccepted', userId: member.userId });
+  connectMember(call, member, cmd.device, cmd.now, fx);
+  fx.push(memberChanged(call, cmd.now, cmd.device, [{ userId: member.userId, action: 'Accept' }]));
+}
+
+/**
+ * A member enters the call on one device (accepting, or joining on her own): she gets `onCallBegin`,
+ * the members already in it `onUserJoin` — or `onCallBegin` for those waiting for their first peer.
+ */
+export function connectMember(call: Call, member: Member, device: DeviceRef, now: number, fx: Effects): void {
   const alreadyIn = joinedMembers(call);
-  Object.assign(member, { state: 'joined', ringing: [], device: cmd.device, joinedAt: cmd.now, begun: true });
+  Object.assign(member, { state: 'joined', ringing: [], device, joinedAt: now, begun: true });
+  member.segments.push({ from: now, platform: device.platform });
   if (call.status === 'calling') {
     call.status = 'connected';
-    call.acceptedAt = cmd.now;
+    call.acceptedAt = now;
   }
   for (const m of alreadyIn) {
     if (m.begun) {
@@ -40,8 +50,7 @@ export function accept(call: Call, cmd: DeviceAction, fx: Effects): void {
       fx.send([m.device], 'onCallBegin', { mediaType: call.mediaType, roomId: call.roomId, roomIdType: call.roomIdType, role: m.role });
     }
   }
-  fx.send([cmd.device], 'onCallBegin', { mediaType: call.mediaType, roomId: call.roomId, roomIdType: call.roomIdType, role: member.role });
-  fx.push(memberChanged(call, cmd.now, cmd.device, [{ userId: member.userId, action: 'Accept' }]));
+  fx.send([device], 'onCallBegin', { mediaType: call.mediaType, roomId: call.roomId, roomIdType: call.roomIdType, role: member.role });
 }
 
 /**

@@ -44,5 +44,10 @@ export type CallCommand =
   | { type: 'deviceGone'; now: number; connectionId: string; notifyReason?: EndReason }
   /** A device of a member logged in: it rings if her invitation still rings, or takes over her call device. */
   | ({ type: 'deviceOnline' } & DeviceAction)
+  /** A member in the call invites more users (the use case resolved their devices and lines). */
+  | ({ type: 'invite'; invitees: InviteeInfo[]; timeoutSec: number } & DeviceAction)
+  /** A user joins a live group call on her own; `invitedOnly` is the app's `groupJoinPolicy: invited`. */
+  | ({ type: 'join'; invitedOnly: boolean } & DeviceAction)
+  | ({ type: 'switchMedia'; mediaType: MediaType } & DeviceAction)
   /** The member's call device is offline past the grace period or heartbeat timeout. */
   | { type: 'memberOffline'; now: number; userId: string; connectionId: string };

@@ -28,6 +28,22 @@ export class RefusedInStateError extends CallRuleError {
   }
 }
 
+/** -1205: the action does not apply to this kind of call (for example `join` on a 1v1 call). */
+export class SceneNotSupportedError extends CallRuleError {
+  override readonly name = 'SceneNotSupportedError';
+  constructor(message: string) {
+    super(-1205, message);
+  }
+}
+
+/** 101004: the call does not exist or has ended (client-api.md §9.5), for actions on a call as a whole. */
+export class CallEndedError extends CallRuleError {
+  override readonly name = 'CallEndedError';
+  constructor(action: string, callId: string) {
+    super(101004, `${action}: call ${callId} does not exist or has ended`);
+  }
+}
+
 /** 8010: the invitation is unknown, already handled (accepted elsewhere, cancelled, timed out) or not hers. */
 export class InvitationHandledError extends CallRuleError {
   override readonly name = 'InvitationHandledError';

@@ -2,6 +2,7 @@ import { accept, ignore, reject } from './answer.ts';
 import type { CallCommand } from './commands.ts';
 import { Effects } from './emit.ts';
 import { deviceGone, deviceOnline, memberOffline } from './devices.ts';
+import { invite, join, switchMedia } from './group.ts';
 import { hangup } from './hangup.ts';
 import { expireInvitations } from './timeout.ts';
 import type { Transition } from './transition.ts';
@@ -35,6 +36,15 @@ export function applyCommand(current: Call, cmd: CallCommand): Transition {
       break;
     case 'deviceOnline':
       deviceOnline(call, cmd, fx);
+      break;
+    case 'invite':
+      invite(call, cmd, fx);
+      break;
+    case 'join':
+      join(call, cmd, fx);
+      break;
+    case 'switchMedia':
+      switchMedia(call, cmd, fx);
       break;
     case 'memberOffline':
       memberOffline(call, cmd.userId, cmd.connectionId, cmd.now, fx);

@@ -1,5 +1,6 @@
 import { type Effects, joinedMembers, ringingMembers } from './emit.ts';
 import { notConnectedReason, resultOf, toRecord } from './record.ts';
+import { recordDetails } from './record-details.ts';
 import type { Call, CallbackEffect, CallResult, DeviceRef, EndReason, Member, MemberAction, MemberState } from './types.ts';
 
 /** Seconds a member spent connected, for `onCallEnd.totalTime`. */
@@ -14,6 +15,8 @@ export function totalTimeOf(call: Call, member: Member, now: number): number {
  */
 export function finishMember(member: Member, state: Exclude<MemberState, 'ringing' | 'joined'>, now: number, reason: EndReason, fx: Effects): void {
   if (member.role === 'Called') fx.noteOutcome(member.userId);
+  const open = member.state === 'joined' ? member.segments.at(-1) : undefined;
+  if (open && open.to === undefined) open.to = now;
   member.state = state;
   member.leftAt = now;
   member.endReason = reason;
@@ -77,7 +80,7 @@ export function endCall(call: Call, fx: Effects, now: number, cause: EndCause): 
     }
     finishMember(m, 'left', now, cause.reason, fx);
   }
-  fx.push({ kind: 'record', record: toRecord(call) });
+  fx.push({ kind: 'record', record: toRecord(call), details: recordDetails(call) });
   fx.push(callbackOf(call, 'Call.CallbackAfterEndCall', now, cause.by));
 }
 

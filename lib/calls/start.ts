@@ -21,6 +21,7 @@ export function startCall(cmd: StartCommand): Transition {
     device: cmd.caller.device,
     begun: false,
     joinedAt: now,
+    segments: [{ from: now, platform: cmd.caller.device.platform }],
   };
   const call: Call = {
     sdkAppId: cmd.sdkAppId,
@@ -50,6 +51,7 @@ export function startCall(cmd: StartCommand): Transition {
     timeoutSec: cmd.timeoutSec,
     ringing: invitee.ringTargets,
     begun: false,
+    segments: [],
   }));
   call.members.push(...invitees);
   const info = callInfo(call);

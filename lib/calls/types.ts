@@ -61,8 +61,17 @@ export interface Member {
   begun: boolean;
   joinedAt?: number;
   leftAt?: number;
+  /** Each stretch of time she was in the call, on which platform (records: durations, peak concurrency). */
+  segments: Segment[];
   /** Why the member's part ended (for events and records). */
   endReason?: EndReason;
+}
+
+/** A stretch of time a member was in the call; `to` is absent while she still is. */
+export interface Segment {
+  from: number;
+  to?: number;
+  platform: Platform;
 }
 
 export type CallStatus = 'calling' | 'connected' | 'ended';
@@ -115,6 +124,28 @@ export interface CallRecord {
   RoomIdType: RoomIdType;
 }
 
+/** One member's part in a finished call, for the records dashboard (beyond the documented record fields). */
+export interface MemberDetail {
+  userId: string;
+  role: Role;
+  /** Platform of the device she was in the call on ('' if she never was). */
+  platform: Platform | '';
+  /** First time she entered / last time she left the call, Unix seconds (0 if never). */
+  joinedAt: number;
+  leftAt: number;
+  /** Seconds she was in the call while at least one other member was too. */
+  durationSec: number;
+  outcome: MemberState;
+}
+
+export interface RecordDetails {
+  members: MemberDetail[];
+  /** Most members in the call at the same moment. */
+  peakConnected: number;
+  /** Seconds during which at least two members were in the call. */
+  connectedDurationSec: number;
+}
+
 /** Names of the events a device can receive about a call. */
 export type CallEventName =
   | 'onCallReceived'
@@ -137,7 +168,7 @@ export type Effect =
   | { kind: 'send'; to: DeviceRef[]; event: CallEventName; seq: number; time: number; data: Record<string, unknown> }
   | { kind: 'timer'; at: number }
   | { kind: 'releaseLine'; userId: string }
-  | { kind: 'record'; record: CallRecord }
+  | { kind: 'record'; record: CallRecord; details: RecordDetails }
   | CallbackEffect;
 
 /**

@@ -1,5 +1,5 @@
 import type { App } from '../apps/app.ts';
-import type { Call, CallRecord, Platform } from '../calls/types.ts';
+import type { Call, CallRecord, Platform, RecordDetails } from '../calls/types.ts';
 
 /** A stored answer to a client request, replayed when the same requestId comes again. */
 export interface StoredAnswer {
@@ -90,8 +90,10 @@ export interface AppStore {
 
 /** Call records, written once when a call ends. */
 export interface RecordStore {
-  putRecord(sdkAppId: number, record: CallRecord, retentionDays: number): Promise<void>;
+  putRecord(sdkAppId: number, record: CallRecord, retentionDays: number, details?: RecordDetails): Promise<void>;
   getRecord(sdkAppId: number, callId: string): Promise<CallRecord | undefined>;
+  /** The dashboard's extra facts about a record (durations per member, peak concurrency). */
+  getRecordDetails(sdkAppId: number, callId: string): Promise<RecordDetails | undefined>;
 }
 
 /** Raised by `saveCall` when another writer changed the call first. */

@@ -22,7 +22,7 @@ export async function executeEffects(deps: Deps, call: Call, effects: readonly E
   await Promise.all(
     effects.map((e) => {
       if (e.kind === 'releaseLine') return deps.users.releaseLine(call.sdkAppId, e.userId, call.callId);
-      if (e.kind === 'record') return deps.records.putRecord(call.sdkAppId, e.record, app?.recordRetentionDays ?? 90);
+      if (e.kind === 'record') return deps.records.putRecord(call.sdkAppId, e.record, app?.recordRetentionDays ?? 90, e.details);
       return undefined;
     }),
   );

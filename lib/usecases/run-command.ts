@@ -1,5 +1,5 @@
 import { applyCommand } from '../calls/machine.ts';
-import { InvitationHandledError } from '../calls/errors.ts';
+import { type CallRuleError, InvitationHandledError } from '../calls/errors.ts';
 import { nextDeadline } from '../calls/timeout.ts';
 import type { CallCommand } from '../calls/commands.ts';
 import type { Call } from '../calls/types.ts';
@@ -13,8 +13,8 @@ const MAX_ATTEMPTS = 8;
 
 /** A client request whose successful answer is stored on the call, so a repeat replays it. */
 export interface ReplayableRequest {
-  /** The replay key, from the acting device (known once the command is built). */
-  key: (cmd: CallCommand) => string;
+  /** The replay key (it names the acting device, which may take the stored call to find). */
+  key: (stored: StoredCall) => string | Promise<string>;
   action: string;
   answer: (call: Call) => Record<string, unknown>;
 }
@@ -42,16 +42,18 @@ export async function runCallCommand(
   /** Builds the command from the stored call; `undefined` means there is nothing to do. */
   build: (stored: StoredCall) => CallCommand | undefined | Promise<CallCommand | undefined>,
   request?: ReplayableRequest,
+  /** The refusal when the call does not exist (8010 for invitations, 101004 for calls as a whole). */
+  missing: () => CallRuleError = () => new InvitationHandledError(`call ${callId} does not exist or has ended`),
 ): Promise<Record<string, unknown>> {
   let lastConflict: unknown;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const stored = await deps.calls.getCall(sdkAppId, callId);
-    if (!stored) throw new InvitationHandledError(`call ${callId} does not exist or has ended`);
-    const cmd = await build(stored);
-    if (cmd === undefined) return {};
-    const key = request?.key(cmd);
+    if (!stored) throw missing();
+    const key = await request?.key(stored);
     const replay = key === undefined ? undefined : stored.requests[key];
     if (replay && replay.action === request?.action) return replay.data;
+    const cmd = await build(stored);
+    if (cmd === undefined) return {};
     const { call, effects } = applyCommand(stored.call, cmd);
     const answer = request?.answer(call) ?? {};
     if (effects.length === 0 && JSON.stringify(call) === JSON.stringify(stored.call)) return answer;

@@ -8,6 +8,7 @@ import { UnknownUserError } from './errors.ts';
 import { executeEffects } from './execute-effects.ts';
 import { requestKeyOf, requireDevice, toDeviceRef } from './devices.ts';
 import { runCallCommand, sweepAtOf } from './run-command.ts';
+import { takeLine } from './lines.ts';
 import { isLive } from './login-policy.ts';
 
 /** Validated `calls` data. */
@@ -93,16 +94,6 @@ async function takeOwnLine(deps: Deps, who: Speaker, callId: string, now: number
   const attempt = await takeLine(deps, who.sdkAppId, who.userId, callId, now);
   if (attempt.acquired) return { kind: 'ours', acquired: true, alreadyOurs: attempt.alreadyOurs };
   return { kind: 'other', acquired: false, heldBy: attempt.heldBy };
-}
-
-/** Takes a user's line, taking over a stale one (its call ended or vanished without freeing it). */
-async function takeLine(deps: Deps, sdkAppId: number, userId: string, callId: string, now: number) {
-  const attempt = await deps.users.acquireLine(sdkAppId, userId, callId, now);
-  if (attempt.acquired) return attempt;
-  const holder = await deps.calls.getCall(sdkAppId, attempt.heldBy);
-  const live = holder?.call.members.some((m) => m.userId === userId && (m.state === 'ringing' || m.state === 'joined'));
-  if (holder?.call.status !== 'ended' && live) return attempt;
-  return deps.users.acquireLine(sdkAppId, userId, callId, now, attempt.heldBy);
 }
 
 /**

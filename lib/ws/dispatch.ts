@@ -1,6 +1,7 @@
 import { CallRuleError } from '../calls/errors.ts';
 import type { Deps, Speaker } from '../usecases/deps.ts';
 import { actOnCall } from '../usecases/call-actions.ts';
+import { inviteUsers, joinCall, switchMediaType } from '../usecases/group-actions.ts';
 import { placeCall, ringTimeoutSec } from '../usecases/start-call.ts';
 import * as session from '../usecases/session.ts';
 import { login, type Answered } from '../usecases/login.ts';
@@ -38,6 +39,10 @@ const HANDLERS: { [A in ActionName]: Handler<A> } = {
         requestId,
       ),
     ),
+  inviteUser: (deps, who, data, requestId) =>
+    only(inviteUsers(deps, who, { callId: data.callId, userIdList: data.userIdList, timeoutSec: ringTimeoutSec(deps, data.params?.timeout) }, requestId)),
+  join: (deps, who, data, requestId) => only(joinCall(deps, who, data, requestId)),
+  switchCallMediaType: (deps, who, data, requestId) => only(switchMediaType(deps, who, data, requestId)),
   accept: (deps, who, data, requestId) => only(actOnCall(deps, who, 'accept', data, requestId)),
   reject: (deps, who, data, requestId) => only(actOnCall(deps, who, 'reject', data, requestId)),
   ignore: (deps, who, data, requestId) => only(actOnCall(deps, who, 'ignore', data, requestId)),

@@ -1,9 +1,8 @@
 import * as v from 'valibot';
 import { PLATFORMS } from '../calls/types.ts';
 import { isValidUserId, USER_ID_RULE } from '../auth/user-id.ts';
+import { MAX_CALL_MEMBERS } from '../calls/limits.ts';
 
-/** Members a call may have in total (client-api.md §6); invitees are one fewer. */
-export const MAX_CALL_MEMBERS = 9;
 
 const userId = v.custom<string>(isValidUserId, `each user id must be ${USER_ID_RULE}`);
 const callId = v.pipe(v.string('callId must be a string'), v.minLength(1, 'callId is required'), v.maxLength(64, 'callId is at most 64 characters'));
@@ -55,6 +54,24 @@ export const ACTION_SCHEMAS = {
       }),
     ),
   }),
+  inviteUser: v.object({
+    callId,
+    userIdList: v.pipe(
+      v.array(userId, 'userIdList must be an array of user ids'),
+      v.minLength(1, 'userIdList is empty: name at least one user to invite'),
+      v.maxLength(MAX_CALL_MEMBERS - 1, `a call has at most ${MAX_CALL_MEMBERS} members`),
+      v.check((list) => new Set(list).size === list.length, 'userIdList has duplicates'),
+    ),
+    params: v.optional(
+      v.object({
+        timeout: v.optional(v.pipe(v.number('params.timeout must be a number of seconds'), v.safeInteger('params.timeout must be a whole number of seconds'))),
+        userData: v.optional(v.pipe(v.string('params.userData must be a string'), v.maxBytes(4096, 'params.userData is at most 4096 bytes'))),
+        offlinePushInfo: v.optional(v.record(v.string(), v.unknown(), 'params.offlinePushInfo must be an object')),
+      }),
+    ),
+  }),
+  join: v.object({ callId }),
+  switchCallMediaType: v.object({ callId, mediaType }),
   accept: v.object({ callId }),
   reject: v.object({ callId }),
   ignore: v.object({ callId }),
