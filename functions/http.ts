@@ -1,12 +1,13 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { loadConfig } from '../lib/config.ts';
+import { makeHttpApi } from '../lib/rest/http-api.ts';
+import { ALL_ROUTES } from '../lib/rest/routes.ts';
+import { lambdaEntry } from '../lib/runtime/lambda-entry.ts';
+import type { Deps } from '../lib/usecases/deps.ts';
+import { wire } from '../lib/wiring.ts';
 
-/** The HTTP API (payload format 2.0). For now it answers `/health`; the admin REST API joins it later. */
-export function makeHandler(deps: { now: () => number }) {
-  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-    const json = (statusCode: number, body: unknown) => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    if (event.rawPath === '/health' && event.requestContext.http.method === 'GET') return json(200, { status: 'ok', time: deps.now() });
-    return json(404, { message: `no route for ${event.requestContext.http.method} ${event.rawPath}` });
-  };
+/** The HTTP API (payload format 2.0): the admin REST API, `/openapi.json` and `/health`. */
+export function makeHandler(deps: Deps) {
+  return makeHttpApi(deps, ALL_ROUTES);
 }
 
-export const handler = makeHandler({ now: () => Date.now() });
+export const handler = lambdaEntry(() => makeHandler(wire(loadConfig(process.env))));

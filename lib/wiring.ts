@@ -7,6 +7,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { ApiGatewayConnections } from './adapters/apigw-connections.ts';
 import { DynamoAppStore } from './adapters/dynamo-app-store.ts';
 import { DynamoCallStore } from './adapters/dynamo-call-store.ts';
+import { DynamoAdminStore } from './adapters/dynamo-admin-store.ts';
 import { DynamoUserStore } from './adapters/dynamo-user-store.ts';
 import { SqsQueue } from './adapters/sqs-queue.ts';
 import { CachedAppStore } from './apps/cached-app-store.ts';
@@ -34,7 +35,10 @@ export function wire(config: Config & { local?: boolean }, overrides: { timers?:
   const local = config.local ? { credentials: LOCAL_CREDENTIALS, region: 'local' } : {};
   const management = new ApiGatewayManagementApiClient({ endpoint: config.wsManagementEndpoint, ...local });
   const timers = overrides.timers ?? timersQueue(config);
+  const admin = new DynamoAdminStore(db, config.tableName);
   return {
+    rateLimiter: admin,
+    callbackConfigs: admin,
     apps: new CachedAppStore(appStore),
     calls: new DynamoCallStore(db, config.tableName),
     users: new DynamoUserStore(db, config.tableName),

@@ -15,6 +15,9 @@ export function sweepShard(callId: string): number {
   return Math.abs(h) % SWEEP_SHARDS;
 }
 
+/** Live calls are found by room (REST `dismiss_room`); numeric 123 and string "123" are different rooms. */
+export const roomKey = (sdkAppId: number, roomId: number | string) => `ROOM#${sdkAppId}#${typeof roomId}:${roomId}`;
+
 const sweepKeys = (call: Call, sweepAt: number) => ({
   gsi2pk: `SWEEP#${sweepShard(call.callId)}`,
   gsi2sk: `${pad(sweepAt)}#${call.sdkAppId}#${call.callId}`,
@@ -44,7 +47,7 @@ export class DynamoCallStore implements CallStore {
       version: 1,
       requests: {},
       origin,
-      ...(call.endedAt === undefined ? {} : { expiresAt: expiresAt(call.endedAt) }),
+      ...(call.endedAt === undefined ? { gsi1pk: roomKey(call.sdkAppId, call.roomId), gsi1sk: call.callId } : { expiresAt: expiresAt(call.endedAt) }),
       ...(sweepAt === undefined ? {} : sweepKeys(call, sweepAt)),
     };
     try {
@@ -68,6 +71,7 @@ export class DynamoCallStore implements CallStore {
     if (call.endedAt !== undefined) {
       values[':exp'] = expiresAt(call.endedAt);
       set.push('expiresAt = :exp');
+      remove.push('gsi1pk', 'gsi1sk');
     }
     if (answer) {
       names['#requests'] = 'requests';
@@ -98,6 +102,13 @@ export class DynamoCallStore implements CallStore {
       if (isConditionFailed(err)) throw new VersionConflictError(call.callId, { cause: err });
       throw err;
     }
+  }
+
+  async liveCallInRoom(sdkAppId: number, roomId: number | string): Promise<string | undefined> {
+    const out = await this.db.send(
+      new QueryCommand({ TableName: this.table, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': roomKey(sdkAppId, roomId) }, Limit: 1 }),
+    );
+    return out.Items?.[0]?.gsi1sk as string | undefined;
   }
 
   async dueCalls(before: number, limit: number): Promise<{ sdkAppId: number; callId: string }[]> {

@@ -49,5 +49,7 @@ export type CallCommand =
   /** A user joins a live group call on her own; `invitedOnly` is the app's `groupJoinPolicy: invited`. */
   | ({ type: 'join'; invitedOnly: boolean } & DeviceAction)
   | ({ type: 'switchMedia'; mediaType: MediaType } & DeviceAction)
+  /** An admin ends the call (REST `end_call` / `dismiss_room`); `by` is the admin identifier. */
+  | { type: 'endByServer'; now: number; by: string }
   /** The member's call device is offline past the grace period or heartbeat timeout. */
   | { type: 'memberOffline'; now: number; userId: string; connectionId: string };

@@ -4,6 +4,7 @@ import { Effects } from './emit.ts';
 import { deviceGone, deviceOnline, memberOffline } from './devices.ts';
 import { invite, join, switchMedia } from './group.ts';
 import { hangup } from './hangup.ts';
+import { endCall } from './settle.ts';
 import { expireInvitations } from './timeout.ts';
 import type { Transition } from './transition.ts';
 import type { Call } from './types.ts';
@@ -45,6 +46,9 @@ export function applyCommand(current: Call, cmd: CallCommand): Transition {
       break;
     case 'switchMedia':
       switchMedia(call, cmd, fx);
+      break;
+    case 'endByServer':
+      if (call.status !== 'ended') endCall(call, fx, cmd.now, { userId: cmd.by, reason: 'EndByServer' });
       break;
     case 'memberOffline':
       memberOffline(call, cmd.userId, cmd.connectionId, cmd.now, fx);

@@ -116,7 +116,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await timersDlq.close();
     });
 
-    const http = new LocalHttpGateway(makeHttp({ now: () => Date.now() }), onError);
+    const http = new LocalHttpGateway(makeHttp(ready), onError);
     const httpPort = await http.start(options.httpPort ?? 0, host);
     closers.push(() => http.close());
 

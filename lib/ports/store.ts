@@ -1,5 +1,5 @@
 import type { App } from '../apps/app.ts';
-import type { Call, CallRecord, Platform, RecordDetails } from '../calls/types.ts';
+import type { Call, CallRecord, CallResult, CallType, Platform, RecordDetails } from '../calls/types.ts';
 
 /** A stored answer to a client request, replayed when the same requestId comes again. */
 export interface StoredAnswer {
@@ -60,6 +60,8 @@ export interface CallStore {
   createCall(call: Call, origin: StoredCall['origin'], sweepAt: number | undefined): Promise<boolean>;
   /** Replaces the call if its version is still `expectedVersion`; throws `VersionConflictError` otherwise. */
   saveCall(call: Call, expectedVersion: number, sweepAt: number | undefined, answer?: { key: string; answer: StoredAnswer }): Promise<void>;
+  /** The live call in a room, if any. */
+  liveCallInRoom(sdkAppId: number, roomId: number | string): Promise<string | undefined>;
   /** Live calls whose next deadline is at or before `before`, across all apps (sweeper). */
   dueCalls(before: number, limit: number): Promise<{ sdkAppId: number; callId: string }[]>;
 }
@@ -88,10 +90,23 @@ export interface AppStore {
   putApp(app: App): Promise<void>;
 }
 
+/** What `queryRecords` filters on. */
+export interface RecordQuery {
+  fromSec: number;
+  toSec: number;
+  callResult?: CallResult;
+  callType?: CallType;
+  /** From 1. */
+  page: number;
+  perPage: number;
+}
+
 /** Call records, written once when a call ends. */
 export interface RecordStore {
   putRecord(sdkAppId: number, record: CallRecord, retentionDays: number, details?: RecordDetails): Promise<void>;
   getRecord(sdkAppId: number, callId: string): Promise<CallRecord | undefined>;
+  /** A page of the records that started in [fromSec, toSec] (ascending), the number of all matches, and whether more follow. */
+  queryRecords(sdkAppId: number, query: RecordQuery): Promise<{ records: CallRecord[]; total: number; more: boolean }>;
   /** The dashboard's extra facts about a record (durations per member, peak concurrency). */
   getRecordDetails(sdkAppId: number, callId: string): Promise<RecordDetails | undefined>;
 }

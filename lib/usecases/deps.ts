@@ -2,6 +2,7 @@ import type { Timing } from '../config.ts';
 import type { Clock, Ids } from '../ports/clock.ts';
 import type { Connections } from '../ports/connections.ts';
 import type { Queue } from '../ports/queue.ts';
+import type { CallbackConfigStore, RateLimiter } from '../ports/admin.ts';
 import type { AppStore, CallStore, RecordStore, UserStore } from '../ports/store.ts';
 
 /** The little a use case needs from a logger (Powertools Logger satisfies it). */
@@ -20,6 +21,8 @@ export interface Deps {
   records: RecordStore;
   connections: Connections;
   timers: Queue;
+  rateLimiter: RateLimiter;
+  callbackConfigs: CallbackConfigStore;
   clock: Clock;
   ids: Ids;
   timing: Timing;
