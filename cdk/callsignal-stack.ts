@@ -65,10 +65,9 @@ export class CallSignalStack extends Stack {
       actions: Object.keys(ACTION_SCHEMAS),
     });
 
-    for (const f of [disconnect, message, timersFn, sweeper]) f.grantTable('readWrite').bindConnections(ws.stage);
-    // `wire()` needs the queue URL at cold start in every function it builds; only these schedule timers.
-    disconnect.bindTimers(timers, { send: false });
-    for (const f of [message, timersFn, sweeper]) f.bindTimers(timers, { send: true });
+    // Every function built by `wire()` reads and writes the table, reaches clients and schedules timers
+    // (disconnect: grace periods; http: the admin API ends calls and kicks devices).
+    for (const f of [disconnect, message, timersFn, sweeper, http]) f.grantTable('readWrite').bindConnections(ws.stage).bindTimers(timers, { send: true });
 
     timersFn.fn.addEventSource(new SqsEventSource(timers, { reportBatchItemFailures: true }));
     new Rule(this, 'SweeperSchedule', {

@@ -12,6 +12,8 @@ export interface App {
   maxDevicesPerPlatform: number;
   groupJoinPolicy: 'open' | 'invited';
   recordRetentionDays: number;
+  /** Overrides every REST endpoint's documented rate (requests per second for this app), e.g. for a bigger plan. */
+  restRatePerSec?: number;
   createdAt: number;
 }
 

@@ -58,8 +58,9 @@ export async function handleRestRequest(deps: Deps, routes: ReadonlyMap<string, 
     if (!route) throw publicError(generation, 'badResource', `no such API: ${event.rawPath}`);
     const { app, identifier } = await authenticate(deps, event.queryStringParameters ?? {}, generation);
     const body = bodyOf(event, generation);
-    if (!(await deps.rateLimiter.take(`${app.sdkAppId}#${generation}/${route.path}`, route.ratePerSec))) {
-      throw publicError(generation, 'rateLimited', `more than ${route.ratePerSec} requests per second to ${route.path}; slow down`);
+    const rate = app.restRatePerSec ?? route.ratePerSec;
+    if (!(await deps.rateLimiter.take(`${app.sdkAppId}#${generation}/${route.path}`, rate))) {
+      throw publicError(generation, 'rateLimited', `more than ${rate} requests per second to ${route.path}; slow down`);
     }
     const parsed = v.safeParse(route.body, body);
     if (!parsed.success) {

@@ -1,6 +1,8 @@
 import type { RestRoute } from './route.ts';
+import { v1CallbackRoutes } from './v1-callback.ts';
+import { v1RecordRoutes } from './v1-records.ts';
 import { v4CallbackRoutes } from './v4-callback.ts';
 import { v4CallRoutes } from './v4-calls.ts';
 
 /** Every admin REST endpoint the HTTP API serves (and `/openapi.json` describes). */
-export const ALL_ROUTES: readonly RestRoute[] = [...v4CallRoutes, ...v4CallbackRoutes];
+export const ALL_ROUTES: readonly RestRoute[] = [...v4CallRoutes, ...v4CallbackRoutes, ...v1RecordRoutes, ...v1CallbackRoutes];

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { InvitationHandledError } from '../calls/errors.ts';
+import { CallEndedError } from '../calls/errors.ts';
 import type { Call } from '../calls/types.ts';
 import { runCallCommand } from '../usecases/run-command.ts';
 import { RestError } from './errors.ts';
@@ -20,14 +20,20 @@ function callInfoOf(call: Call) {
 
 /** Ends a live call from the server: members are told `EndByServer`, the record is written, callbacks fire. */
 async function endByServer(ctx: RestContext, callId: string): Promise<void> {
-  try {
-    await runCallCommand(ctx.deps, ctx.app.sdkAppId, callId, (stored) =>
-      stored.call.status === 'ended' ? undefined : { type: 'endByServer', now: ctx.deps.clock.now(), by: ctx.identifier },
-    );
-  } catch (err) {
-    if (err instanceof InvitationHandledError) throw new RestError(101004, `call ${callId} does not exist or has ended`);
-    throw err;
-  }
+  const gone = () => new RestError(101004, `call ${callId} does not exist or has ended`);
+  await runCallCommand(
+    ctx.deps,
+    ctx.app.sdkAppId,
+    callId,
+    (stored) => {
+      if (stored.call.status === 'ended') throw gone();
+      return { type: 'endByServer', now: ctx.deps.clock.now(), by: ctx.identifier };
+    },
+    undefined,
+    () => new CallEndedError('end_call', callId),
+  ).catch((err: unknown) => {
+    throw err instanceof CallEndedError ? gone() : err;
+  });
 }
 
 const roomIdBody = v.object({

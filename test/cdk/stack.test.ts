@@ -163,7 +163,7 @@ describe('the functions', () => {
     for (const f of FUNCTIONS) {
       const env = fns[fnIds[f]]!.Properties.Environment.Variables as Record<string, unknown>;
       expect(env).toMatchObject({ TABLE_NAME: { Ref: tableId }, LOG_LEVEL: 'INFO', POWERTOOLS_SERVICE_NAME: 'callsignal', NODE_OPTIONS: '--enable-source-maps' });
-      const postsToClients = ['WsDisconnect', 'WsMessage', 'Timers', 'Sweeper'].includes(f);
+      const postsToClients = ['WsDisconnect', 'WsMessage', 'Timers', 'Sweeper', 'Http'].includes(f);
       expect({ f, endpoint: 'WS_MANAGEMENT_ENDPOINT' in env, queue: 'TIMERS_QUEUE_URL' in env }).toEqual({ f, endpoint: postsToClients, queue: postsToClients });
       if (!postsToClients) continue;
       // https://{apiId}.execute-api.{region}.{suffix}/{stage}: the stage's callback URL.
@@ -214,15 +214,14 @@ describe('permissions', () => {
     expect(actions.filter((a) => a === '*' || a.endsWith(':*') || a === 'dynamodb:Scan' || a.startsWith('dynamodb:Batch'))).toEqual([]);
   });
 
-  it('lets the authorizer only read single items, and gives ws-connect and http no policy at all', () => {
+  it('lets the authorizer only read single items, and gives ws-connect no policy at all', () => {
     expect(actionsOf('WsAuthorizer')).toEqual(['dynamodb:GetItem']);
     expect(actionsOf('WsConnect')).toEqual([]);
-    expect(actionsOf('Http')).toEqual([]);
   });
 
   it('lets the signaling functions read and write the table and its indexes, and manage the stage connections', () => {
     const [tableId] = only(resources('AWS::DynamoDB::Table'));
-    for (const f of ['WsDisconnect', 'WsMessage', 'Timers', 'Sweeper'] as const) {
+    for (const f of ['WsDisconnect', 'WsMessage', 'Timers', 'Sweeper', 'Http'] as const) {
       const table = policyStatements(f).find((s) => mentions(s.Resource, tableId))!;
       expect([table.Action].flat().sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
       expect(JSON.stringify(table.Resource)).toContain('/index/*');
@@ -231,8 +230,9 @@ describe('permissions', () => {
     }
   });
 
-  it('lets only ws-message, timers and sweeper schedule timers', () => {
-    for (const f of FUNCTIONS) expect({ f, send: actionsOf(f).includes('sqs:SendMessage') }).toEqual({ f, send: ['WsMessage', 'Timers', 'Sweeper'].includes(f) });
+  it('lets only the functions that schedule timers send to the timers queue', () => {
+    const senders = ['WsDisconnect', 'WsMessage', 'Timers', 'Sweeper', 'Http'];
+    for (const f of FUNCTIONS) expect({ f, send: actionsOf(f).includes('sqs:SendMessage') }).toEqual({ f, send: senders.includes(f) });
   });
 });
 
