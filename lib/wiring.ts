@@ -8,6 +8,7 @@ import { ApiGatewayConnections } from './adapters/apigw-connections.ts';
 import { DynamoAppStore } from './adapters/dynamo-app-store.ts';
 import { DynamoCallStore } from './adapters/dynamo-call-store.ts';
 import { DynamoAdminStore } from './adapters/dynamo-admin-store.ts';
+import { DynamoRecordStore } from './adapters/dynamo-record-store.ts';
 import { DynamoUserStore } from './adapters/dynamo-user-store.ts';
 import { SqsQueue } from './adapters/sqs-queue.ts';
 import { CachedAppStore } from './apps/cached-app-store.ts';
@@ -42,7 +43,7 @@ export function wire(config: Config & { local?: boolean }, overrides: { timers?:
     apps: new CachedAppStore(appStore),
     calls: new DynamoCallStore(db, config.tableName),
     users: new DynamoUserStore(db, config.tableName),
-    records: appStore,
+    records: new DynamoRecordStore(db, config.tableName),
     connections: new ApiGatewayConnections(management),
     timers,
     clock: { now: () => Date.now() },

@@ -1,7 +1,34 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEVICE_SK_PREFIX, deviceSk, LINE_SK, PROFILE_SK, userPk } from '../store/keys.ts';
-import type { DeviceItem, LineAttempt, ProfileItem, UserStore, UserView } from '../ports/store.ts';
+import type { DeviceItem, LineAttempt, ProfileItem, ProfileUpdate, UserStore, UserView } from '../ports/store.ts';
 import { isConditionFailed } from './dynamo-errors.ts';
+
+/** Custom profile fields are stored flat on the profile item as `custom_<keyword>`, so one SET merges them. */
+const CUSTOM_PREFIX = 'custom_';
+
+/** A stored profile item as the domain sees it: keys dropped, custom fields gathered into `custom`. */
+function profileOf(item: Record<string, unknown>): ProfileItem {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  const profile: Record<string, unknown> = {};
+  const custom: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rest)) {
+    if (k.startsWith(CUSTOM_PREFIX)) custom[k.slice(CUSTOM_PREFIX.length)] = String(v);
+    else profile[k] = v;
+  }
+  if (Object.keys(custom).length > 0) profile.custom = custom;
+  return profile as unknown as ProfileItem;
+}
+
+/** `SET` clauses (with their names and values) for the fields given, custom fields flattened. */
+function setClauses(fields: Partial<Omit<ProfileItem, 'userId'>>): { clauses: string[]; names: Record<string, string>; values: Record<string, unknown> } {
+  const { custom, ...plain } = fields;
+  const entries = [...Object.entries(plain), ...Object.entries(custom ?? {}).map(([k, v]) => [`${CUSTOM_PREFIX}${k}`, v] as const)].filter(([, v]) => v !== undefined);
+  return {
+    clauses: entries.map((_, i) => `#f${i} = :v${i}`),
+    names: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
+    values: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+  };
+}
 
 /** Users' profiles, devices and lines in DynamoDB, all in the user's partition. */
 export class DynamoUserStore implements UserStore {
@@ -25,7 +52,7 @@ export class DynamoUserStore implements UserStore {
       );
       for (const item of out.Items ?? []) {
         const { pk: _pk, sk, ...rest } = item;
-        if (sk === PROFILE_SK) view.profile = rest as ProfileItem;
+        if (sk === PROFILE_SK) view.profile = profileOf(rest);
         else if (sk === LINE_SK) view.line = rest as UserView['line'];
         else if (String(sk).startsWith(DEVICE_SK_PREFIX)) view.devices.push(rest as DeviceItem);
       }
@@ -54,8 +81,54 @@ export class DynamoUserStore implements UserStore {
         ReturnValues: 'ALL_NEW',
       }),
     );
-    const { pk: _pk, sk: _sk, ...profile } = out.Attributes ?? {};
-    return profile as ProfileItem;
+    return profileOf(out.Attributes ?? {});
+  }
+
+  async getProfile(sdkAppId: number, userId: string): Promise<ProfileItem | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: userPk(sdkAppId, userId), sk: PROFILE_SK }, ConsistentRead: true }));
+    return out.Item ? profileOf(out.Item) : undefined;
+  }
+
+  async importUser(sdkAppId: number, userId: string, now: number, fields: Pick<ProfileUpdate, 'nickname' | 'avatar'>): Promise<void> {
+    const set = setClauses(fields);
+    const created = 'userId = :u, createdAt = if_not_exists(createdAt, :now), loggedOut = if_not_exists(loggedOut, :true), multiDeviceAbility = if_not_exists(multiDeviceAbility, :false)';
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: userPk(sdkAppId, userId), sk: PROFILE_SK },
+        UpdateExpression: `SET ${[created, ...set.clauses].join(', ')}`,
+        ...(set.clauses.length > 0 ? { ExpressionAttributeNames: set.names } : {}),
+        ExpressionAttributeValues: { ':u': userId, ':now': now, ':true': true, ':false': false, ...set.values },
+      }),
+    );
+  }
+
+  async updateProfile(sdkAppId: number, userId: string, fields: ProfileUpdate): Promise<boolean> {
+    const set = setClauses(fields);
+    if (set.clauses.length === 0) return (await this.getProfile(sdkAppId, userId)) !== undefined;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: userPk(sdkAppId, userId), sk: PROFILE_SK },
+          UpdateExpression: `SET ${set.clauses.join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: set.names,
+          ExpressionAttributeValues: set.values,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  async deleteUser(sdkAppId: number, userId: string): Promise<void> {
+    const pk = userPk(sdkAppId, userId);
+    const view = await this.getUser(sdkAppId, userId);
+    const sks = [...(view.profile ? [PROFILE_SK] : []), ...view.devices.map((d) => deviceSk(d.connectionId))];
+    await Promise.all(sks.map((sk) => this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk, sk } }))));
   }
 
   async putDevice(sdkAppId: number, userId: string, device: DeviceItem): Promise<void> {
@@ -85,15 +158,15 @@ export class DynamoUserStore implements UserStore {
   }
 
   async setProfileFields(sdkAppId: number, userId: string, fields: Partial<Pick<ProfileItem, 'nickname' | 'avatar' | 'multiDeviceAbility' | 'loggedOut'>>): Promise<void> {
-    const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
-    if (entries.length === 0) return;
+    const set = setClauses(fields);
+    if (set.clauses.length === 0) return;
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: userPk(sdkAppId, userId), sk: PROFILE_SK },
-        UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
-        ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
-        ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+        UpdateExpression: `SET ${set.clauses.join(', ')}`,
+        ExpressionAttributeNames: set.names,
+        ExpressionAttributeValues: set.values,
       }),
     );
   }

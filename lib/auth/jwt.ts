@@ -109,7 +109,9 @@ export function verifyJwt(token: string, opts: VerifyJwtOptions): VerifyResult {
     if (!audOk) return fail('wrongApp', `token aud does not contain SDKAppID ${app}`);
     if (claims['sub'] !== opts.userId) return fail('wrongUser', 'token sub is another UserID');
 
-    return { ok: true, expiresAtSec: exp };
+    // Without `iat` the issue time is unknown: 0, so any revocation (REST kick) refuses the token.
+    const iat = claims['iat'];
+    return { ok: true, expiresAtSec: exp, issuedAtSec: typeof iat === 'number' && Number.isFinite(iat) ? Math.max(0, Math.floor(iat)) : 0 };
   } catch {
     return fail('malformed', 'token could not be decoded');
   }

@@ -171,7 +171,7 @@ export function verifyUserSig(sig: string, opts: VerifyUserSigOptions): VerifyRe
     if (!(opts.nowSec < expiresAtSec)) {
       return { ok: false, reason: 'expired', message: `UserSig expired at Unix time ${expiresAtSec} (now ${opts.nowSec})` };
     }
-    return { ok: true, expiresAtSec };
+    return { ok: true, expiresAtSec, issuedAtSec: doc.time };
   } catch {
     // Defensive: nothing above should throw, but a credential check must never crash the caller.
     return { ok: false, reason: 'malformed', message: 'UserSig could not be decoded' };

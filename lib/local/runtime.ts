@@ -90,7 +90,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     let deps: Deps | undefined;
     const gateway = new LocalWebSocketGateway(
       {
-        authorizer: (e) => makeAuthorizer({ apps: need(deps).apps, now: () => Date.now(), newLoginId: randomUUID, log })(e),
+        authorizer: (e) => makeAuthorizer({ apps: need(deps).apps, users: need(deps).users, now: () => Date.now(), newLoginId: randomUUID, log })(e),
         connect: makeConnect(),
         disconnect: (e) => makeDisconnect(need(deps))(e),
         message: (e) => makeMessage(need(deps))(e),

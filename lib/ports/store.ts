@@ -39,9 +39,16 @@ export interface ProfileItem {
   avatar?: string;
   multiDeviceAbility: boolean;
   lastLoginAt?: number;
-  /** True after an explicit logout: `getUserStatus` says UNLOGINED. */
+  /** True after an explicit logout, or imported and never logged in: `getUserStatus` says UNLOGINED. */
   loggedOut: boolean;
+  /** Credentials issued before this (epoch seconds) are refused at connect (REST `kick`). */
+  credentialsValidAfter?: number;
+  /** `Tag_Profile_Custom_<keyword>` values, by keyword. */
+  custom?: Record<string, string>;
 }
+
+/** What an admin may change on an existing profile (REST portrait_set, kick, re-import). */
+export type ProfileUpdate = Partial<Pick<ProfileItem, 'nickname' | 'avatar' | 'credentialsValidAfter' | 'custom'>>;
 
 /** Everything in a user's partition, read with one Query. */
 export interface UserView {
@@ -70,6 +77,14 @@ export interface CallStore {
 export interface UserStore {
   getUser(sdkAppId: number, userId: string): Promise<UserView>;
   getDevice(sdkAppId: number, userId: string, connectionId: string): Promise<DeviceItem | undefined>;
+  /** The profile alone (one GetItem): does the account exist, since when are credentials valid. */
+  getProfile(sdkAppId: number, userId: string): Promise<ProfileItem | undefined>;
+  /** REST import: creates the profile as never logged in unless it exists; sets nickname/avatar if given. */
+  importUser(sdkAppId: number, userId: string, now: number, fields: Pick<ProfileUpdate, 'nickname' | 'avatar'>): Promise<void>;
+  /** Changes an existing profile (custom fields are merged); `false` when there is no profile. */
+  updateProfile(sdkAppId: number, userId: string, fields: ProfileUpdate): Promise<boolean>;
+  /** Deletes the profile and every device item (the line stays: the call holding it frees it). */
+  deleteUser(sdkAppId: number, userId: string): Promise<void>;
   /** Creates the profile on first login, or marks it logged in again. */
   recordLogin(sdkAppId: number, userId: string, now: number): Promise<ProfileItem>;
   putDevice(sdkAppId: number, userId: string, device: DeviceItem): Promise<void>;
@@ -101,12 +116,26 @@ export interface RecordQuery {
   perPage: number;
 }
 
+/** One day of an app's calls, for the records dashboard (product-features.md). */
+export interface DailyStats {
+  day: string;
+  calls: number;
+  singleCalls: number;
+  multiCalls: number;
+  /** Distinct users who took part in a call that day. */
+  participants: number;
+  /** Most calls in progress at the same moment among the calls that started that day. */
+  maxConcurrentCalls: number;
+}
+
 /** Call records, written once when a call ends. */
 export interface RecordStore {
   putRecord(sdkAppId: number, record: CallRecord, retentionDays: number, details?: RecordDetails): Promise<void>;
   getRecord(sdkAppId: number, callId: string): Promise<CallRecord | undefined>;
   /** A page of the records that started in [fromSec, toSec] (ascending), the number of all matches, and whether more follow. */
   queryRecords(sdkAppId: number, query: RecordQuery): Promise<{ records: CallRecord[]; total: number; more: boolean }>;
+  /** The dashboard's day overview (UTC day `YYYY-MM-DD`). */
+  dailyStats(sdkAppId: number, day: string): Promise<DailyStats>;
   /** The dashboard's extra facts about a record (durations per member, peak concurrency). */
   getRecordDetails(sdkAppId: number, callId: string): Promise<RecordDetails | undefined>;
 }

@@ -74,6 +74,8 @@ export const v4Records = {
   async handle(ctx: RestContext, body: v.InferOutput<typeof recordFilter>) {
     const { fromSec, toSec } = filterWindow(ctx, body.StartTime, body.EndTime, 101002);
     const page = body.Page ?? 1;
+    // A window that ends before the 7-day look-back holds nothing.
+    if (fromSec > toSec) return { Response: { TotalNum: 0, Page: 0, CallRecordList: [] } };
     const result = await ctx.deps.records.queryRecords(ctx.app.sdkAppId, {
       fromSec,
       toSec,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAppStore } from '../../lib/adapters/dynamo-app-store.ts';
 import { DynamoCallStore } from '../../lib/adapters/dynamo-call-store.ts';
+import { DynamoRecordStore } from '../../lib/adapters/dynamo-record-store.ts';
 import { DynamoUserStore } from '../../lib/adapters/dynamo-user-store.ts';
 import { newApp } from '../../lib/apps/app.ts';
 import { startCall } from '../../lib/calls/start.ts';
@@ -15,6 +16,7 @@ let dynamo: Awaited<ReturnType<typeof startDynalite>>;
 let calls: DynamoCallStore;
 let users: DynamoUserStore;
 let apps: DynamoAppStore;
+let records: DynamoRecordStore;
 
 const device = (connectionId: string) => ({ connectionId, loginId: `l-${connectionId}`, deviceId: `d-${connectionId}`, platform: 'Web' as const });
 function sampleCall(callId: string, now = 1_000_000): Call {
@@ -42,6 +44,7 @@ beforeAll(async () => {
   calls = new DynamoCallStore(db, TABLE);
   users = new DynamoUserStore(db, TABLE);
   apps = new DynamoAppStore(db, TABLE);
+  records = new DynamoRecordStore(db, TABLE);
 });
 afterAll(async () => {
   await dynamo?.close();
@@ -116,16 +119,35 @@ describe('DynamoUserStore on dynalite', () => {
   });
 });
 
-describe('DynamoAppStore on dynalite', () => {
-  it('creates an app once and keeps one record per call however often it is written', async () => {
+describe('DynamoAppStore and DynamoRecordStore on dynalite', () => {
+  it('creates an app once and keeps one record per call however often it is written, counted once', async () => {
     const app = newApp({ sdkAppId: 77, name: 'x', secretKey: 's', now: 1 });
     expect(await apps.createApp(app)).toBe(true);
     expect(await apps.createApp({ ...app, name: 'y' })).toBe(false);
     expect((await apps.getApp(77))?.name).toBe('x');
     const ended = { ...sampleCall('c-rec'), status: 'ended' as const, endedAt: 2_000_000, result: 'Cancel' as const };
-    await apps.putRecord(7, toRecord(ended), 90);
-    await apps.putRecord(7, toRecord(ended), 90);
-    expect(await apps.getRecord(7, 'c-rec')).toEqual(toRecord(ended));
-    expect(await apps.getRecord(8, 'c-rec')).toBeUndefined();
+    await records.putRecord(7, toRecord(ended), 90);
+    await records.putRecord(7, toRecord(ended), 90);
+    expect(await records.getRecord(7, 'c-rec')).toEqual(toRecord(ended));
+    expect(await records.getRecord(8, 'c-rec')).toBeUndefined();
+    const all = await records.queryRecords(7, { fromSec: 0, toSec: 10_000, page: 1, perPage: 10 });
+    expect([all.total, all.records.length]).toEqual([1, 1]);
+  });
+
+  it('keeps TotalNum exact from the minute counters and the partial minutes at the ends', async () => {
+    const base = 1_800_000_000 - (1_800_000_000 % 60);
+    const at = [base - 5, base, base + 59, base + 60, base + 61, base + 3_600, base + 3_659, base + 3_660];
+    for (const [i, t] of at.entries()) {
+      const call = { ...sampleCall(`c-count-${i}`, t * 1000), status: 'ended' as const, endedAt: t * 1000 + 5000, result: (i % 2 ? 'Reject' : 'NormalEnd') as 'Reject' | 'NormalEnd' };
+      await records.putRecord(9, toRecord(call), 90);
+    }
+    const total = async (fromSec: number, toSec: number, callResult?: 'Reject') => (await records.queryRecords(9, { fromSec, toSec, page: 1, perPage: 1, ...(callResult ? { callResult } : {}) })).total;
+    for (const [from, to] of [[base - 10, base + 4_000], [base + 1, base + 60], [base + 30, base + 3_659], [base, base], [base + 61, base + 3_600]] as const) {
+      expect(await total(from, to), `${from - base}..${to - base}`).toBe(at.filter((t) => t >= from && t <= to).length);
+    }
+    expect(await total(base - 10, base + 4_000, 'Reject')).toBe(at.filter((_, i) => i % 2).length);
+    const stats = await records.dailyStats(9, new Date(base * 1000).toISOString().slice(0, 10));
+    expect(stats.participants).toBe(2);
+    expect(stats.maxConcurrentCalls).toBeGreaterThanOrEqual(1);
   });
 });

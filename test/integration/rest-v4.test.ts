@@ -54,6 +54,9 @@ describe('v4 call APIs with the documented examples', () => {
       expect(answer.body.ErrorCode, `${path}: ${answer.body.ErrorInfo}`).toBe(0);
       expect(shape(answer.body), path).toEqual(shape(await fixture(`${name}.response.json`)));
     }
+    // The documented filter example as-is: its window ends before the 7-day look-back, so nothing matches.
+    const asDocumented = await rest(rt, 'v4/call_record_http_srv/get_record_by_filter', await fixture('rest.v4.get_record_by_filter.request.json'));
+    expect(asDocumented.body).toMatchObject({ ErrorCode: 0, Response: { TotalNum: 0, Page: 0, CallRecordList: [] } });
     const basic = await rest(rt, 'v4/call_record_http_srv/get_record_by_filter', await fixture('rest.v4.get_record_by_filter.request.basic.json'));
     expect(basic.body.Response.CallRecordList.map((r: CallRecord) => r.CallId)).toContain(callId);
     expect((await rest(rt, 'v4/call_engine_http_srv/get_call_info', { CallId: live })).body.Response.UserList).toEqual([
@@ -195,5 +198,28 @@ describe('the OpenAPI description', () => {
       const { body } = await rest(rt, path.slice(1), {});
       expect([body.ErrorCode ?? body.errorCode], path).not.toContain(60009);
     }
+  });
+});
+
+describe('dashboard extensions', () => {
+  it('gives a day overview and a group record with per-member durations and peak', async () => {
+    const app = await createApp(rt);
+    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((u) => RawClient.login(urlIn(rt, app, u), u)));
+    const { callId } = (await a!.request('calls', { userIdList: ['b', 'c'], mediaType: 'Audio' })).data;
+    await Promise.all([b!.event('onCallReceived'), c!.event('onCallReceived')]);
+    await b!.request('accept', { callId });
+    await c!.request('accept', { callId });
+    await a!.event('onUserJoin');
+    await a!.request('hangup', { callId });
+    await b!.request('hangup', { callId });
+    await c!.event('onCallEnd');
+    const detail = (await rest(rt, 'v4/callsignal_stats_svc/get_record_detail', { CallId: callId }, { app })).body.Response;
+    expect(detail.PeakConnected).toBe(3);
+    expect(detail.Members.map((m: { User_Account: string; Platform: string }) => [m.User_Account, m.Platform])).toEqual([['a', 'Web'], ['b', 'Web'], ['c', 'Web']]);
+    const today = new Date().toISOString().slice(0, 10);
+    const day = (await rest(rt, 'v4/callsignal_stats_svc/get_daily_stats', { StartDay: today, EndDay: today }, { app })).body.Response.DayList[0];
+    expect(day).toMatchObject({ Date: today, CallCount: 1, SingleCallCount: 0, MultiCallCount: 1, Participants: 3, MaxConcurrentCalls: 1 });
+    expect((await rest(rt, 'v4/callsignal_stats_svc/get_daily_stats', { StartDay: '2026-01-01', EndDay: '2026-03-01' }, { app })).body.ErrorCode).toBe(101002);
+    await Promise.all([a!, b!, c!].map((x) => x.close()));
   });
 });

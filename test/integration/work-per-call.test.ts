@@ -28,7 +28,8 @@ describe('work per call', () => {
 
     const writes = count(WRITES);
     const reads = count(READS);
-    expect({ writes, reads, ops: Object.fromEntries(rt.dynamoRequests) }).toMatchObject({ writes: 8, reads: 5 });
+    // 8 for the call itself, 2 for what keeps records cheap to read (minute counter, participant markers).
+    expect({ writes, reads, ops: Object.fromEntries(rt.dynamoRequests) }).toMatchObject({ writes: 10, reads: 5 });
     expect(writes).toBeLessThanOrEqual(10);
     expect(reads).toBeLessThanOrEqual(6);
     await Promise.all([alice.close(), bob.close()]);

@@ -41,7 +41,7 @@ describe('verifyJwt accepts', () => {
     const result = verifyJwt(token, opts);
 
     // Assess
-    expect(result).toEqual({ ok: true, expiresAtSec: T0 + HOUR });
+    expect(result).toEqual({ ok: true, expiresAtSec: T0 + HOUR, issuedAtSec: T0 });
   });
 
   it('an HS256 token signed with the second of two active secrets', () => {
@@ -52,7 +52,7 @@ describe('verifyJwt accepts', () => {
     const result = verifyJwt(token, { ...opts, secrets: [SECRET, OTHER_SECRET] });
 
     // Assess
-    expect(result).toEqual({ ok: true, expiresAtSec: T0 + HOUR });
+    expect(result).toEqual({ ok: true, expiresAtSec: T0 + HOUR, issuedAtSec: 0 });
   });
 
   it('an RS256 token verified with a configured public key', () => {
@@ -65,11 +65,11 @@ describe('verifyJwt accepts', () => {
     const result = verifyJwt(token, { ...opts, publicKeys: [unrelated.publicKey, signer.publicKey] });
 
     // Assess
-    expect(result).toEqual({ ok: true, expiresAtSec: T0 + HOUR });
+    expect(result).toEqual({ ok: true, expiresAtSec: T0 + HOUR, issuedAtSec: expect.any(Number) });
   });
 
   it('an aud array that contains the SDKAppID', () => {
-    expect(verifyJwt(hs256({ ...goodClaims, aud: ['other', String(APP)] }), opts)).toEqual({ ok: true, expiresAtSec: T0 + HOUR });
+    expect(verifyJwt(hs256({ ...goodClaims, aud: ['other', String(APP)] }), opts)).toEqual({ ok: true, expiresAtSec: T0 + HOUR, issuedAtSec: 0 });
   });
 
   it('judges expiry by nowSec, not by the machine clock', () => {
@@ -80,7 +80,7 @@ describe('verifyJwt accepts', () => {
     const result = verifyJwt(token, { ...opts, nowSec: 1030 });
 
     // Assess
-    expect(result).toEqual({ ok: true, expiresAtSec: 1060 });
+    expect(result).toEqual({ ok: true, expiresAtSec: 1060, issuedAtSec: 1000 });
   });
 });
 
@@ -154,7 +154,7 @@ describe('verifyJwt refuses', () => {
     const atExpiry = verifyJwt(token, { ...opts, nowSec: T0 + HOUR });
 
     // Assess
-    expect(lastSecond).toEqual({ ok: true, expiresAtSec: T0 + HOUR });
+    expect(lastSecond).toEqual({ ok: true, expiresAtSec: T0 + HOUR, issuedAtSec: 0 });
     expect(atExpiry).toMatchObject({ ok: false, reason: 'expired' });
   });
 

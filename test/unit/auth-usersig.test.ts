@@ -59,7 +59,7 @@ describe('UserSig compatibility with tls-sig-api-v2', () => {
     const result = verifyUserSig(sig, verifyOpts);
 
     // Assess
-    expect(result).toEqual({ ok: true, expiresAtSec: T0 + 180 * DAY });
+    expect(result).toEqual({ ok: true, expiresAtSec: T0 + 180 * DAY, issuedAtSec: T0 });
   });
 
   it('generates byte-identical UserSigs to the reference package at the same time', () => {
@@ -110,7 +110,7 @@ describe('UserSig compatibility with tls-sig-api-v2', () => {
 
     // Assess
     expect(typeof decodeDoc(sig)['TLS.userbuf']).toBe('string');
-    expect(result).toEqual({ ok: true, expiresAtSec: T0 + DAY });
+    expect(result).toEqual({ ok: true, expiresAtSec: T0 + DAY, issuedAtSec: T0 });
   });
 
   it('refuses a UserSig whose TLS.userbuf was changed after signing', () => {
@@ -135,7 +135,7 @@ describe('verifyUserSig refusals', () => {
     const atExpiry = verifyUserSig(good, { ...verifyOpts, nowSec: T0 + DAY });
 
     // Assess
-    expect(lastSecond).toEqual({ ok: true, expiresAtSec: T0 + DAY });
+    expect(lastSecond).toEqual({ ok: true, expiresAtSec: T0 + DAY, issuedAtSec: T0 });
     expect(atExpiry).toMatchObject({ ok: false, reason: 'expired' });
   });
 
@@ -161,7 +161,7 @@ describe('verifyUserSig refusals', () => {
     const result = verifyUserSig(signedWithNew, { ...verifyOpts, keys: [KEY, OTHER_KEY] });
 
     // Assess
-    expect(result).toEqual({ ok: true, expiresAtSec: T0 + DAY });
+    expect(result).toEqual({ ok: true, expiresAtSec: T0 + DAY, issuedAtSec: T0 });
   });
 
   it('refuses a UserSig whose signed fields were changed (extended expiry) as badSignature', () => {
@@ -259,11 +259,11 @@ describe('verifyCredential', () => {
   const token = signJwt({ sdkAppId: APP, userId: 'alice', secret: KEY, expireSec: 2 * DAY, nowSec: T0 });
 
   it('uses the UserSig when one is given, even alongside a token', () => {
-    expect(verifyCredential({ sdkAppId: APP, userId: 'alice', usersig, token }, app, T0 + 1)).toEqual({ ok: true, expiresAtSec: T0 + DAY });
+    expect(verifyCredential({ sdkAppId: APP, userId: 'alice', usersig, token }, app, T0 + 1)).toEqual({ ok: true, expiresAtSec: T0 + DAY, issuedAtSec: T0 });
   });
 
   it('falls back to the JWT when no UserSig is given', () => {
-    expect(verifyCredential({ sdkAppId: APP, userId: 'alice', token }, app, T0 + 1)).toEqual({ ok: true, expiresAtSec: T0 + 2 * DAY });
+    expect(verifyCredential({ sdkAppId: APP, userId: 'alice', token }, app, T0 + 1)).toEqual({ ok: true, expiresAtSec: T0 + 2 * DAY, issuedAtSec: T0 });
   });
 
   it('refuses a login with neither credential', () => {
