@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { DynamoAppStore } from '../adapters/dynamo-app-store.ts';
 import { newApp, type App } from '../apps/app.ts';
+import { addAdmin, AppChangeError, removeAdmin, retireOldKey, rotateKey } from '../apps/app-changes.ts';
 import { genUserSig } from '../auth/usersig.ts';
 import { isValidUserId, USER_ID_RULE } from '../auth/user-id.ts';
 import { documentClient } from '../wiring.ts';
@@ -13,6 +14,9 @@ Commands:
   app show --sdkappid N                                    show an app's settings and keys
   app set --sdkappid N [--login-policy multi|single] [--max-devices N] [--group-join-policy open|invited]
           [--retention-days N] [--name NAME]               change an app's settings
+  admin add|remove --sdkappid N --userid ID              manage the app's REST admins (at most 10; administrator stays)
+  key rotate --sdkappid N [--secret KEY]                   a new signing key; the old one still verifies
+  key retire --sdkappid N                                  only the newest key verifies
   usersig --sdkappid N --userid ID [--expire SECONDS]      print a UserSig (default validity 180 days)
 
 Where the apps live:
@@ -72,6 +76,19 @@ function settingsFrom(values: Options): Partial<App> {
   return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
 }
 
+const userIdOf = (values: Options): string => {
+  if (!isValidUserId(values.userid)) throw new CliError(`--userid is required and must be ${USER_ID_RULE}`);
+  return values.userid;
+};
+
+/** Commands that change an app by one of its rules (lib/apps/app-changes.ts). */
+const CHANGES: Record<string, (app: App, values: Options) => App> = {
+  'admin add': (app, values) => addAdmin(app, userIdOf(values)),
+  'admin remove': (app, values) => removeAdmin(app, userIdOf(values)),
+  'key rotate': (app, values) => rotateKey(app, values.secret ?? randomBytes(32).toString('hex')),
+  'key retire': (app) => retireOldKey(app),
+};
+
 async function requireApp(apps: DynamoAppStore, sdkAppId: number): Promise<App> {
   const app = await apps.getApp(sdkAppId);
   if (!app) throw new CliError(`no app with SDKAppID ${sdkAppId}`);
@@ -98,12 +115,24 @@ async function run(argv: string[]): Promise<void> {
       await apps.putApp(updated);
       return console.log(JSON.stringify(updated, null, 2));
     }
+    const change = CHANGES[command];
+    if (change) {
+      const app = await requireApp(apps, positiveInt(values.sdkappid, 'sdkappid'));
+      let updated: App;
+      try {
+        updated = change(app, values);
+      } catch (err) {
+        throw err instanceof AppChangeError ? new CliError(err.message) : err;
+      }
+      await apps.putApp(updated);
+      return console.log(JSON.stringify(updated, null, 2));
+    }
     if (command === 'app show') return console.log(JSON.stringify(await requireApp(apps, positiveInt(values.sdkappid, 'sdkappid')), null, 2));
     if (command === 'usersig') {
       const app = await requireApp(apps, positiveInt(values.sdkappid, 'sdkappid'));
-      if (!isValidUserId(values.userid)) throw new CliError(`--userid is required and must be ${USER_ID_RULE}`);
+      const userId = userIdOf(values);
       const expireSec = values.expire ? positiveInt(values.expire, 'expire') : 180 * 86400;
-      return console.log(genUserSig({ sdkAppId: app.sdkAppId, userId: values.userid, key: app.secretKeys[0] ?? '', expireSec }));
+      return console.log(genUserSig({ sdkAppId: app.sdkAppId, userId, key: app.secretKeys[0] ?? '', expireSec }));
     }
   } catch (err) {
     if (err instanceof Error && /ECONNREFUSED|fetch failed|connect/i.test(`${err.message} ${String((err as { code?: string }).code)}`)) {

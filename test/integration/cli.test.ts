@@ -39,6 +39,20 @@ describe('the callsignal CLI', () => {
     expect(refused).toMatch(/--login-policy must be one of multi, single/);
   });
 
+  it('adds and removes admins (administrator stays) and rotates keys without breaking issued UserSigs', async () => {
+    await cli('app', 'create', '--sdkappid', '1400000999', '--secret', 'first-key');
+    expect(JSON.parse((await cli('admin', 'add', '--sdkappid', '1400000999', '--userid', 'ops')).stdout).admins).toEqual(['administrator', 'ops']);
+    expect(JSON.parse((await cli('admin', 'remove', '--sdkappid', '1400000999', '--userid', 'ops')).stdout).admins).toEqual(['administrator']);
+    const refused = await cli('admin', 'remove', '--sdkappid', '1400000999', '--userid', 'administrator').catch((e: { stderr: string }) => e.stderr);
+    expect(refused).toMatch(/administrator cannot lose its admin status/);
+    const oldSig = (await cli('usersig', '--sdkappid', '1400000999', '--userid', 'u1')).stdout.trim();
+    const rotated = JSON.parse((await cli('key', 'rotate', '--sdkappid', '1400000999', '--secret', 'second-key')).stdout);
+    expect(rotated.secretKeys).toEqual(['second-key', 'first-key']);
+    const now = Math.floor(Date.now() / 1000);
+    expect(verifyUserSig(oldSig, { sdkAppId: 1400000999, userId: 'u1', keys: rotated.secretKeys, nowSec: now }).ok).toBe(true);
+    expect(JSON.parse((await cli('key', 'retire', '--sdkappid', '1400000999')).stdout).secretKeys).toEqual(['second-key']);
+  });
+
   it('explains mistakes in one line, without a stack trace', async () => {
     const fail = (args: string[]) => cli(...args).then(() => '', (err: { stderr: string; code: number }) => (expect(err.code).toBe(1), err.stderr));
     expect(await fail(['app', 'create', '--sdkappid', String(rt.demoApp.sdkAppId)])).toMatch(/already exists/);
