@@ -23,6 +23,7 @@ export function invite(call: Call, cmd: DeviceAction & { invitees: InviteeInfo[]
   liveGroupCall(call, 'inviteUser');
   const inviter = findMember(call, cmd.userId);
   if (inviter?.state !== 'joined') throw new RefusedInStateError('inviteUser: only a member in the call can invite');
+  if (new Set(cmd.invitees.map((i) => i.userId)).size !== cmd.invitees.length) throw new InvalidParameterError('inviteUser: userIdList has duplicates');
   for (const i of cmd.invitees) {
     const m = findMember(call, i.userId);
     if (m?.state === 'ringing' || m?.state === 'joined') throw new InvalidParameterError(`inviteUser: ${i.userId} is already in the call`);

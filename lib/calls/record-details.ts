@@ -37,11 +37,12 @@ export function recordDetails(call: Call): RecordDetails {
         platform: m.segments.at(-1)?.platform ?? '',
         joinedAt: sec(own[0]?.[0]),
         leftAt: sec(own.at(-1)?.[1]),
-        durationSec: Math.round(own.reduce((sum, i) => sum + within(i), 0) / 1000),
+        durationSec: Math.floor(own.reduce((sum, i) => sum + within(i), 0) / 1000),
         outcome: m.state,
       };
     }),
     peakConnected: peak,
-    connectedDurationSec: Math.round(together.reduce((sum, [a, b]) => sum + (b - a), 0) / 1000),
+    // Floored, like the record's own seconds, so it never exceeds EndTime - StartTime.
+    connectedDurationSec: Math.floor(together.reduce((sum, [a, b]) => sum + (b - a), 0) / 1000),
   };
 }
