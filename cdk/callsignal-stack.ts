@@ -82,7 +82,7 @@ export class CallSignalStack extends Stack {
     });
 
     new CfnOutput(this, 'WebSocketUrl', { value: ws.stage.url, description: 'Clients connect here (wss://…)' });
-    new CfnOutput(this, 'HttpApiUrl', { value: httpApi.url ?? httpApi.apiEndpoint, description: 'HTTP API base URL (GET /health)' });
+    new CfnOutput(this, 'HttpApiUrl', { value: httpApi.url ?? httpApi.apiEndpoint, description: 'HTTP API base URL: the admin REST API (/v4/…, /v1/…), /openapi.json, /health' });
     new CfnOutput(this, 'TableName', { value: table.tableName, description: 'The one DynamoDB table' });
   }
 }
