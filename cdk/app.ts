@@ -3,7 +3,8 @@ import { CallSignalStack } from './callsignal-stack.ts';
 
 /**
  * The CDK app: one CallSignal stack. Context: `stackName` (default `CallSignal`), `stage` (default
- * `dev`: the data may be destroyed with the stack), `logLevel` (default `INFO`). The stack is
+ * `dev`: the data may be destroyed with the stack), `logLevel` (default `INFO`), `callbackAllowedHosts`
+ * (comma-separated callback hosts exempt from the private-address check; none by default). The stack is
  * environment-agnostic: account and region come from the deploying credentials.
  */
 const app = new App();
@@ -12,4 +13,9 @@ const context = (key: string, fallback: string): string => {
   return typeof value === 'string' && value !== '' ? value : fallback;
 };
 const stackName = context('stackName', 'CallSignal');
-new CallSignalStack(app, stackName, { stackName, stage: context('stage', 'dev'), logLevel: context('logLevel', 'INFO') });
+new CallSignalStack(app, stackName, {
+  stackName,
+  stage: context('stage', 'dev'),
+  logLevel: context('logLevel', 'INFO'),
+  callbackAllowedHosts: context('callbackAllowedHosts', '').split(',').map((h) => h.trim()).filter(Boolean),
+});

@@ -18,11 +18,15 @@ export interface CallSignalStackProps extends StackProps {
   stage: string;
   /** `LOG_LEVEL` of every function. */
   logLevel: string;
+  /** Callback hosts trusted without the private-address check (SSRF rule); none by default. */
+  callbackAllowedHosts: string[];
 }
 
 /** How many times SQS delivers a timer before it moves to the dead-letter queue. */
 const TIMER_MAX_RECEIVES = 5;
 const TIMERS_FUNCTION_TIMEOUT = Duration.seconds(10);
+/** Ten 3-second attempts per batch at most, with room to spare. */
+const CALLBACKS_FUNCTION_TIMEOUT = Duration.seconds(40);
 
 /** `functions/<name>.ts`, resolved from this file so synth works from any working directory. */
 const entry = (name: string) => fileURLToPath(new URL(`../functions/${name}.ts`, import.meta.url));
@@ -46,6 +50,15 @@ export class CallSignalStack extends Stack {
       enforceSSL: true,
     });
 
+    // Callback delivery: the worker retries failures itself (re-enqueueing with the documented delays) and
+    // dead-letters after the last one; the queue's own redrive only catches worker crashes.
+    const callbacksDlq = new Queue(this, 'CallbacksDeadLetterQueue', { retentionPeriod: Duration.days(14), enforceSSL: true });
+    const callbacksQueue = new Queue(this, 'CallbacksQueue', {
+      visibilityTimeout: Duration.seconds(CALLBACKS_FUNCTION_TIMEOUT.toSeconds() * 6),
+      deadLetterQueue: { queue: callbacksDlq, maxReceiveCount: 3 },
+      enforceSSL: true,
+    });
+
     const fn = (id: string, name: string, timeout?: Duration) =>
       new SignalFunction(this, id, { entry: entry(name), table, logLevel: props.logLevel, removalPolicy, timeout });
     const authorizer = fn('WsAuthorizer', 'ws-authorizer', Duration.seconds(5)).grantTable('read');
@@ -55,6 +68,7 @@ export class CallSignalStack extends Stack {
     const timersFn = fn('Timers', 'timers', TIMERS_FUNCTION_TIMEOUT);
     const sweeper = fn('Sweeper', 'sweeper');
     const http = fn('Http', 'http');
+    const callbacks = fn('Callbacks', 'callbacks', CALLBACKS_FUNCTION_TIMEOUT);
 
     const ws = new SignalingWebSocketApi(this, 'WebSocket', {
       stageName: props.stage,
@@ -67,7 +81,13 @@ export class CallSignalStack extends Stack {
 
     // Every function built by `wire()` reads and writes the table, reaches clients and schedules timers
     // (disconnect: grace periods; http: the admin API ends calls and kicks devices).
-    for (const f of [disconnect, message, timersFn, sweeper, http]) f.grantTable('readWrite').bindConnections(ws.stage).bindTimers(timers, { send: true });
+    for (const f of [disconnect, message, timersFn, sweeper, http, callbacks]) {
+      f.grantTable('readWrite').bindConnections(ws.stage).bindTimers(timers, { send: true }).bindQueue('CALLBACKS_QUEUE_URL', callbacksQueue, { send: true });
+      f.fn.addEnvironment('CALLBACK_ALLOWED_HOSTS', props.callbackAllowedHosts.join(','));
+    }
+    // The worker dead-letters; the admin API lists and replays dead letters.
+    for (const f of [callbacks, http]) f.bindQueue('CALLBACKS_DLQ_URL', callbacksDlq, { send: true, consume: true });
+    callbacks.fn.addEventSource(new SqsEventSource(callbacksQueue, { reportBatchItemFailures: true, batchSize: 10 }));
 
     timersFn.fn.addEventSource(new SqsEventSource(timers, { reportBatchItemFailures: true }));
     new Rule(this, 'SweeperSchedule', {

@@ -24,6 +24,32 @@ export const DEFAULT_TIMING: Timing = {
   sweeperPeriodSec: 60,
 };
 
+/** How callbacks are delivered (DESIGN.md: retries, SSRF rule); tests lower the retry scale. */
+export interface CallbackPolicy {
+  /** Loopback callback URLs are allowed (the local runtime's default). */
+  allowLoopback: boolean;
+  /** Host names trusted without the private-address check. */
+  allowedHosts: string[];
+  /** Multiplies the retry delays (1 in production). */
+  retryScale: number;
+  /** Each attempt's timeout. */
+  timeoutMs: number;
+}
+
+export const DEFAULT_CALLBACK_POLICY: CallbackPolicy = { allowLoopback: false, allowedHosts: [], retryScale: 1, timeoutMs: 3000 };
+
+/** Reads the callback delivery settings from the environment. */
+export function callbackPolicyFromEnv(env: Record<string, string | undefined>): CallbackPolicy {
+  const scale = env.CALLBACK_RETRY_SCALE === undefined ? 1 : Number(env.CALLBACK_RETRY_SCALE);
+  if (!Number.isFinite(scale) || scale < 0) throw new ConfigError(`CALLBACK_RETRY_SCALE must be a non-negative number, got "${env.CALLBACK_RETRY_SCALE}"`);
+  return {
+    allowLoopback: env.CALLBACK_ALLOW_LOOPBACK === 'true',
+    allowedHosts: (env.CALLBACK_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+    retryScale: scale,
+    timeoutMs: DEFAULT_CALLBACK_POLICY.timeoutMs,
+  };
+}
+
 export interface Config {
   tableName: string;
   region?: string;
@@ -32,6 +58,9 @@ export interface Config {
   /** The WebSocket API's management endpoint (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`). */
   wsManagementEndpoint: string;
   timersQueueUrl?: string;
+  callbacksQueueUrl?: string;
+  callbacksDlqUrl?: string;
+  callbackPolicy: CallbackPolicy;
   timing: Timing;
   logLevel: string;
 }
@@ -77,9 +106,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     tableName: required(env, 'TABLE_NAME'),
     wsManagementEndpoint: required(env, 'WS_MANAGEMENT_ENDPOINT'),
     timing: timingFromEnv(env),
+    callbackPolicy: callbackPolicyFromEnv(env),
     logLevel: env.LOG_LEVEL ?? 'INFO',
     ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
     ...(env.DYNAMODB_ENDPOINT ? { dynamoEndpoint: env.DYNAMODB_ENDPOINT } : {}),
     ...(env.TIMERS_QUEUE_URL ? { timersQueueUrl: env.TIMERS_QUEUE_URL } : {}),
+    ...(env.CALLBACKS_QUEUE_URL ? { callbacksQueueUrl: env.CALLBACKS_QUEUE_URL } : {}),
+    ...(env.CALLBACKS_DLQ_URL ? { callbacksDlqUrl: env.CALLBACKS_DLQ_URL } : {}),
   };
 }

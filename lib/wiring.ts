@@ -11,6 +11,11 @@ import { DynamoAdminStore } from './adapters/dynamo-admin-store.ts';
 import { DynamoRecordStore } from './adapters/dynamo-record-store.ts';
 import { DynamoUserStore } from './adapters/dynamo-user-store.ts';
 import { SqsQueue } from './adapters/sqs-queue.ts';
+import { SqsDeadLetters } from './adapters/dead-letters.ts';
+import { EmfMetrics } from './adapters/metrics.ts';
+import { CachedCallbackConfigs } from './apps/cached-callback-configs.ts';
+import type { DeadLetters } from './ports/dead-letters.ts';
+import type { Metrics } from './ports/metrics.ts';
 import { CachedAppStore } from './apps/cached-app-store.ts';
 import type { Config } from './config.ts';
 import type { Queue } from './ports/queue.ts';
@@ -30,16 +35,30 @@ export function documentClient(config: Pick<Config, 'region' | 'dynamoEndpoint'>
 }
 
 /** Builds every adapter once per process (cold start), from the config. The local runtime overrides the queues. */
-export function wire(config: Config & { local?: boolean }, overrides: { timers?: Queue; log?: Deps['log'] } = {}): Deps {
+export function wire(
+  config: Config & { local?: boolean },
+  overrides: { timers?: Queue; callbacks?: Queue; deadLetters?: DeadLetters; metrics?: Metrics; log?: Deps['log'] } = {},
+): Deps {
   const db = documentClient(config);
   const appStore = new DynamoAppStore(db, config.tableName);
   const local = config.local ? { credentials: LOCAL_CREDENTIALS, region: 'local' } : {};
   const management = new ApiGatewayManagementApiClient({ endpoint: config.wsManagementEndpoint, ...local });
-  const timers = overrides.timers ?? timersQueue(config);
+  const sqs = new SQSClient(config.region ? { region: config.region } : {});
+  const queueAt = (url: string | undefined, name: string) => {
+    if (!url) throw new Error(`${name} is required`);
+    return new SqsQueue(sqs, url);
+  };
+  const timers = overrides.timers ?? queueAt(config.timersQueueUrl, 'TIMERS_QUEUE_URL');
+  const callbacks = overrides.callbacks ?? queueAt(config.callbacksQueueUrl, 'CALLBACKS_QUEUE_URL');
+  const deadLetters = overrides.deadLetters ?? new SqsDeadLetters(sqs, config.callbacksDlqUrl ?? '');
   const admin = new DynamoAdminStore(db, config.tableName);
   return {
     rateLimiter: admin,
-    callbackConfigs: admin,
+    callbackConfigs: new CachedCallbackConfigs(admin),
+    callbacks,
+    deadLetters,
+    callbackPolicy: config.callbackPolicy,
+    metrics: overrides.metrics ?? new EmfMetrics(),
     apps: new CachedAppStore(appStore),
     calls: new DynamoCallStore(db, config.tableName),
     users: new DynamoUserStore(db, config.tableName),
@@ -51,9 +70,4 @@ export function wire(config: Config & { local?: boolean }, overrides: { timers?:
     timing: config.timing,
     log: overrides.log ?? new Logger({ serviceName: 'callsignal', logLevel: config.logLevel as 'INFO' }),
   };
-}
-
-function timersQueue(config: Config): Queue {
-  if (!config.timersQueueUrl) throw new Error('TIMERS_QUEUE_URL is required to schedule ring timeouts');
-  return new SqsQueue(new SQSClient(config.region ? { region: config.region } : {}), config.timersQueueUrl);
 }

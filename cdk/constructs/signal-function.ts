@@ -95,8 +95,14 @@ export class SignalFunction extends Construct {
 
   /** Sets `TIMERS_QUEUE_URL`; with `send`, also lets the function schedule timers on the queue. */
   bindTimers(queue: Queue, options: { send: boolean }): this {
-    this.fn.addEnvironment('TIMERS_QUEUE_URL', queue.queueUrl);
+    return this.bindQueue('TIMERS_QUEUE_URL', queue, options);
+  }
+
+  /** Sets the queue's URL in `variable`; with `send`/`consume`, also the matching permissions. */
+  bindQueue(variable: string, queue: Queue, options: { send?: boolean; consume?: boolean }): this {
+    this.fn.addEnvironment(variable, queue.queueUrl);
     if (options.send) queue.grants.sendMessages(this.fn);
+    if (options.consume) queue.grants.consumeMessages(this.fn);
     return this;
   }
 }

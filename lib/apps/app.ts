@@ -4,6 +4,8 @@ export interface App {
   name: string;
   /** HMAC keys for UserSigs and HS256 JWTs; two may be active while rotating, the first signs. */
   secretKeys: string[];
+  /** Signs the callbacks sent to the app server (`X-CallSignal-Signature`); shown and rotated by the CLI. */
+  callbackSecret: string;
   /** PEM public keys accepted for RS256 JWTs. */
   jwtPublicKeys: string[];
   /** Admin identifiers allowed to call the REST API (at most 10; `administrator` always stays). */
@@ -28,11 +30,12 @@ export const APP_DEFAULTS = {
 } as const satisfies Partial<App>;
 
 /** Builds a complete app from the required fields and the defaults. */
-export function newApp(input: { sdkAppId: number; name: string; secretKey: string; now: number }): App {
+export function newApp(input: { sdkAppId: number; name: string; secretKey: string; callbackSecret: string; now: number }): App {
   return {
     sdkAppId: input.sdkAppId,
     name: input.name,
     secretKeys: [input.secretKey],
+    callbackSecret: input.callbackSecret,
     jwtPublicKeys: [...APP_DEFAULTS.jwtPublicKeys],
     admins: [...APP_DEFAULTS.admins],
     loginPolicy: APP_DEFAULTS.loginPolicy,

@@ -36,6 +36,7 @@ export function accept(call: Call, cmd: DeviceAction, fx: Effects): void {
  */
 export function connectMember(call: Call, member: Member, device: DeviceRef, now: number, fx: Effects): void {
   const alreadyIn = joinedMembers(call);
+  fx.offlinePush(member, 'Cancel');
   Object.assign(member, { state: 'joined', ringing: [], device, joinedAt: now, begun: true });
   member.segments.push({ from: now, platform: device.platform });
   if (call.status === 'calling') {

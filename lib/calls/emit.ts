@@ -22,6 +22,14 @@ export class Effects {
     this.call.lastOutcomeUserId = userId;
   }
 
+  /** Asks the app server to push an invitation to a member with no online device, or to withdraw that push. */
+  offlinePush(member: Member, kind: 'Invite' | 'Cancel'): void {
+    if (kind === 'Cancel' && !member.pushed) return;
+    member.pushed = kind === 'Invite';
+    this.call.callbackSeq += 1;
+    this.list.push({ kind: 'callback', command: 'Call.CallbackOfflinePush', seq: this.call.callbackSeq, time: this.now, push: { userId: member.userId, kind } });
+  }
+
   /** Adds any other effect. */
   push(effect: Effect): void {
     this.list.push(effect);

@@ -44,6 +44,7 @@ export function invite(call: Call, cmd: DeviceAction & { invitees: InviteeInfo[]
     }
     fx.send(inCall(), 'onUserInviting', { userId: i.userId });
     fx.send(member.ringing, 'onCallReceived', { ...info, timeout: cmd.timeoutSec, ringDeadline, remainingMs: ringDeadline - cmd.now });
+    if (member.ringing.length === 0) fx.offlinePush(member, 'Invite');
   });
   fx.push(memberChanged(call, cmd.now, cmd.device, cmd.invitees.map((i) => ({ userId: i.userId, action: 'Invite' as const }))));
   if (invited.some((m) => m.state === 'ringing')) fx.push({ kind: 'timer', at: ringDeadline });

@@ -15,6 +15,7 @@ export function totalTimeOf(call: Call, member: Member, now: number): number {
  */
 export function finishMember(member: Member, state: Exclude<MemberState, 'ringing' | 'joined'>, now: number, reason: EndReason, fx: Effects): void {
   if (member.role === 'Called') fx.noteOutcome(member.userId);
+  fx.offlinePush(member, 'Cancel');
   const open = member.state === 'joined' ? member.segments.at(-1) : undefined;
   if (open && open.to === undefined) open.to = now;
   member.state = state;

@@ -63,6 +63,7 @@ export function startCall(cmd: StartCommand): Transition {
       return;
     }
     fx.send(member.ringing, 'onCallReceived', { ...info, timeout: cmd.timeoutSec, ringDeadline, remainingMs: ringDeadline - now });
+    if (member.ringing.length === 0) fx.offlinePush(member, 'Invite');
   });
   if (call.members.some((m) => m.state === 'ringing')) fx.push({ kind: 'timer', at: ringDeadline });
   settle(call, fx, now, { userId: call.callerId, reason: 'LineBusy', by: cmd.caller.device });

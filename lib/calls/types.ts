@@ -57,6 +57,8 @@ export interface Member {
   ringing: DeviceRef[];
   /** The one device of this member that is in the call (state `joined`). */
   device?: DeviceRef;
+  /** True while her invitation rings and the app server was asked to push it (she had no online device). */
+  pushed?: boolean;
   /** True once this member received onCallBegin: decides onCallEnd vs onCallNotConnected. */
   begun: boolean;
   joinedAt?: number;
@@ -177,6 +179,8 @@ export type Effect =
  */
 export type CallbackEffect =
   | { kind: 'callback'; command: 'Call.CallbackAfterStartCall' | 'Call.CallbackAfterEndCall'; seq: number; time: number; by?: DeviceRef }
+  /** Our extension: an invitee with no online device should get a push (`Invite`), and later its withdrawal (`Cancel`). */
+  | { kind: 'callback'; command: 'Call.CallbackOfflinePush'; seq: number; time: number; by?: DeviceRef; push: { userId: string; kind: 'Invite' | 'Cancel' } }
   | {
       kind: 'callback';
       command: 'Call.CallbackAfterMemberChanged';

@@ -17,6 +17,9 @@ Commands:
   admin add|remove --sdkappid N --userid ID              manage the app's REST admins (at most 10; administrator stays)
   key rotate --sdkappid N [--secret KEY]                   a new signing key; the old one still verifies
   key retire --sdkappid N                                  only the newest key verifies
+  callback-secret rotate --sdkappid N                      a new secret for signing callbacks (app show prints it)
+  dead-letters list|replay --sdkappid N [--url HTTP_API]   callbacks that failed every attempt (through the REST API,
+                                                           default the local stack's http://127.0.0.1:3000)
   usersig --sdkappid N --userid ID [--expire SECONDS]      print a UserSig (default validity 180 days)
 
 Where the apps live:
@@ -38,6 +41,7 @@ const OPTIONS = {
   'retention-days': { type: 'string' },
   secret: { type: 'string' },
   endpoint: { type: 'string' },
+  url: { type: 'string' },
   region: { type: 'string' },
   table: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -87,7 +91,23 @@ const CHANGES: Record<string, (app: App, values: Options) => App> = {
   'admin remove': (app, values) => removeAdmin(app, userIdOf(values)),
   'key rotate': (app, values) => rotateKey(app, values.secret ?? randomBytes(32).toString('hex')),
   'key retire': (app) => retireOldKey(app),
+  'callback-secret rotate': (app) => ({ ...app, callbackSecret: randomBytes(32).toString('hex') }),
 };
+
+/** Calls the admin REST API as `administrator`, signing with the app's key; the answer's `Response`, or a CliError. */
+async function adminRequest(base: string, app: App, path: string): Promise<unknown> {
+  const usersig = genUserSig({ sdkAppId: app.sdkAppId, userId: 'administrator', key: app.secretKeys[0] ?? '', expireSec: 300 });
+  const q = new URLSearchParams({ sdkappid: String(app.sdkAppId), identifier: 'administrator', usersig, random: String(Math.floor(Math.random() * 2 ** 32)), contenttype: 'json' });
+  let res: Response;
+  try {
+    res = await fetch(`${base.replace(/\/$/, '')}/${path}?${q}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  } catch {
+    throw new CliError(`cannot reach the HTTP API at ${base} (--url)`);
+  }
+  const body = (await res.json()) as { ErrorCode?: number; ErrorInfo?: string; Response?: unknown };
+  if (body.ErrorCode !== 0) throw new CliError(`${path}: ${body.ErrorCode} ${body.ErrorInfo}`);
+  return body.Response;
+}
 
 async function requireApp(apps: DynamoAppStore, sdkAppId: number): Promise<App> {
   const app = await apps.getApp(sdkAppId);
@@ -105,7 +125,7 @@ async function run(argv: string[]): Promise<void> {
   try {
     if (command === 'app create') {
       const sdkAppId = values.sdkappid ? positiveInt(values.sdkappid, 'sdkappid') : 1400000000 + Math.floor(Math.random() * 99_999_999);
-      const app = newApp({ sdkAppId, name: values.name ?? `app ${sdkAppId}`, secretKey: values.secret ?? randomBytes(32).toString('hex'), now: Date.now() });
+      const app = newApp({ sdkAppId, name: values.name ?? `app ${sdkAppId}`, secretKey: values.secret ?? randomBytes(32).toString('hex'), callbackSecret: randomBytes(32).toString('hex'), now: Date.now() });
       if (!(await apps.createApp(app))) throw new CliError(`an app with SDKAppID ${sdkAppId} already exists`);
       return console.log(JSON.stringify(app, null, 2));
     }
@@ -126,6 +146,11 @@ async function run(argv: string[]): Promise<void> {
       }
       await apps.putApp(updated);
       return console.log(JSON.stringify(updated, null, 2));
+    }
+    if (command === 'dead-letters list' || command === 'dead-letters replay') {
+      const app = await requireApp(apps, positiveInt(values.sdkappid, 'sdkappid'));
+      const path = command.endsWith('list') ? 'list_dead_letters' : 'replay_dead_letters';
+      return console.log(JSON.stringify(await adminRequest(values.url ?? 'http://127.0.0.1:3000', app, `v4/callsignal_callback_svc/${path}`), null, 2));
     }
     if (command === 'app show') return console.log(JSON.stringify(await requireApp(apps, positiveInt(values.sdkappid, 'sdkappid')), null, 2));
     if (command === 'usersig') {

@@ -8,8 +8,11 @@ import { makeHandler as makeMessage } from '../../functions/ws-message.ts';
 import { makeHandler as makeTimers } from '../../functions/timers.ts';
 import { makeHandler as makeSweeper } from '../../functions/sweeper.ts';
 import { makeHandler as makeHttp } from '../../functions/http.ts';
+import { makeHandler as makeCallbacks } from '../../functions/callbacks.ts';
 import { newApp, type App } from '../apps/app.ts';
-import { DEFAULT_TIMING, type Timing } from '../config.ts';
+import { DEFAULT_CALLBACK_POLICY, DEFAULT_TIMING, type CallbackPolicy, type Timing } from '../config.ts';
+import { MemoryMetrics } from '../adapters/metrics.ts';
+import { LocalDeadLetters } from './local-dead-letters.ts';
 import type { Deps } from '../usecases/deps.ts';
 import { ACTION_SCHEMAS } from '../ws/schemas.ts';
 import { wire } from '../wiring.ts';
@@ -28,6 +31,8 @@ export interface LocalRuntimeOptions {
   timing?: Partial<Timing>;
   /** API Gateway's connection limits, emulated (defaults 600 s idle, 7200 s lifetime). */
   connectionLimits?: { idleTimeoutSec?: number; maxLifetimeSec?: number };
+  /** Callback delivery: loopback URLs are allowed locally; tests lower the retry scale. */
+  callbackPolicy?: Partial<CallbackPolicy>;
   /** The demo app to provision (its secret is generated when not given). */
   demo?: { sdkAppId: number; secretKey?: string };
   logLevel?: string;
@@ -43,6 +48,9 @@ export interface LocalRuntime {
   demoApp: App;
   deps: Deps;
   timersQueue: LocalQueue;
+  callbacksQueue: LocalQueue;
+  callbacksDlq: LocalQueue;
+  metrics: MemoryMetrics;
   /** Cuts a connection as a network failure would (no close frame); API Gateway then runs `$disconnect`. */
   dropConnection(connectionId: string): boolean;
   /** Runs the sweeper once now (tests; the tick runs it every `sweeperPeriodSec`). */
@@ -57,12 +65,12 @@ export const LOCAL_STAGE = 'local';
 async function provisionDemoApp(deps: Deps, demo: { sdkAppId: number; secretKey?: string }): Promise<App> {
   const existing = await deps.apps.getApp(demo.sdkAppId);
   if (existing) {
-    if (!demo.secretKey || existing.secretKeys[0] === demo.secretKey) return existing;
-    const updated = { ...existing, secretKeys: [demo.secretKey] };
+    if ((!demo.secretKey || existing.secretKeys[0] === demo.secretKey) && existing.callbackSecret) return existing;
+    const updated = { ...existing, secretKeys: demo.secretKey ? [demo.secretKey] : existing.secretKeys, callbackSecret: existing.callbackSecret || randomBytes(32).toString('hex') };
     await deps.apps.putApp(updated);
     return updated;
   }
-  const app = newApp({ sdkAppId: demo.sdkAppId, name: 'Demo app', secretKey: demo.secretKey ?? randomBytes(32).toString('hex'), now: Date.now() });
+  const app = newApp({ sdkAppId: demo.sdkAppId, name: 'Demo app', secretKey: demo.secretKey ?? randomBytes(32).toString('hex'), callbackSecret: randomBytes(32).toString('hex'), now: Date.now() });
   await deps.apps.createApp(app);
   return app;
 }
@@ -87,6 +95,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const timersDlq = new LocalQueue({ name: 'timers-dlq' });
     const timersQueue = new LocalQueue({ name: 'timers', visibilityTimeoutMs: 30_000, maxReceiveCount: 5, deadLetterQueue: timersDlq });
+    // Like the stack: the worker retries by re-enqueueing; SQS's own redrive only catches crashes.
+    const callbacksDlq = new LocalQueue({ name: 'callbacks-dlq' });
+    const callbacksQueue = new LocalQueue({ name: 'callbacks', visibilityTimeoutMs: 30_000, maxReceiveCount: 3, deadLetterQueue: callbacksDlq });
+    const metrics = new MemoryMetrics();
     let deps: Deps | undefined;
     const gateway = new LocalWebSocketGateway(
       {
@@ -106,14 +118,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const wsPort = await gateway.start(options.wsPort ?? 0, host);
     closers.push(() => gateway.close());
     deps = wire(
-      { tableName: LOCAL_TABLE, dynamoEndpoint: dynamo.endpoint, wsManagementEndpoint: gateway.managementEndpoint(), timing, logLevel: 'WARN', local: true },
-      { timers: timersQueue, log },
+      {
+        tableName: LOCAL_TABLE,
+        dynamoEndpoint: dynamo.endpoint,
+        wsManagementEndpoint: gateway.managementEndpoint(),
+        timing,
+        callbackPolicy: { ...DEFAULT_CALLBACK_POLICY, allowLoopback: true, ...options.callbackPolicy },
+        logLevel: 'WARN',
+        local: true,
+      },
+      { timers: timersQueue, callbacks: callbacksQueue, deadLetters: new LocalDeadLetters(callbacksDlq), metrics, log },
     );
     const ready = deps;
     timersQueue.consume(makeTimers(ready));
+    callbacksQueue.consume(makeCallbacks(ready));
     closers.push(async () => {
-      await timersQueue.close();
-      await timersDlq.close();
+      for (const q of [timersQueue, timersDlq, callbacksQueue, callbacksDlq]) await q.close();
     });
 
     const http = new LocalHttpGateway(makeHttp(ready), onError);
@@ -136,6 +156,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       demoApp,
       deps: ready,
       timersQueue,
+      callbacksQueue,
+      callbacksDlq,
+      metrics,
       dropConnection: (connectionId) => {
         const conn = gateway.connections.get(connectionId);
         conn?.ws.terminate();

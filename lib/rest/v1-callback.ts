@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { RestError } from './errors.ts';
 import { route, type RestContext, type RestRoute } from './route.ts';
-import { callbackUrl } from './v4-callback.ts';
+import { callbackUrl, refuseUnsafeUrl } from './v4-callback.ts';
 import { missingField } from './v1-records.ts';
 
 /** The legacy status callback commands (callbacks.md B.2): one per call result. */
@@ -64,6 +64,7 @@ export const v1CallbackRoutes: RestRoute[] = [
     invalidCode: 70001,
     response: { type: 'string' },
     async handle(ctx, body) {
+      await refuseUnsafeUrl(ctx, body.address, 70001);
       await ctx.deps.callbackConfigs.put(ctx.app.sdkAppId, 'v1', { address: body.address, actions: body.actions });
       return body.address;
     },
@@ -96,6 +97,7 @@ export const v1CallbackRoutes: RestRoute[] = [
     async handle(ctx, body) {
       // Not atomic with the put: a concurrent delete in between is overwritten, as a later set would be.
       await existing(ctx, 'create one with v1/callback/set before updating it');
+      await refuseUnsafeUrl(ctx, body.address, 70001);
       await ctx.deps.callbackConfigs.put(ctx.app.sdkAppId, 'v1', { address: body.address, actions: body.actions });
       return body.address;
     },

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { RestError } from './errors.ts';
-import { route, type RestRoute } from './route.ts';
+import { checkCallbackUrl } from '../callbacks/ssrf.ts';
+import { route, type RestContext, type RestRoute } from './route.ts';
 
 /** The v4 callback commands (callbacks.md) plus our offline-push extension (DESIGN.md). */
 export const V4_CALLBACK_COMMANDS = ['Call.CallbackAfterStartCall', 'Call.CallbackAfterEndCall', 'Call.CallbackAfterMemberChanged', 'Call.CallbackOfflinePush'] as const;
@@ -54,6 +55,7 @@ export const v4CallbackRoutes: RestRoute[] = [
     invalidCode: 100002,
     response: { type: 'object' },
     async handle(ctx, body) {
+      await refuseUnsafeUrl(ctx, body.Url, 100002);
       await ctx.deps.callbackConfigs.put(ctx.app.sdkAppId, 'v4', { Url: body.Url, CallbackCommandList: body.CallbackCommandList });
       return {};
     },
@@ -72,3 +74,9 @@ export const v4CallbackRoutes: RestRoute[] = [
     },
   }),
 ];
+
+/** The SSRF rule at configuration time (it is checked again before every delivery: DNS may change). */
+export async function refuseUnsafeUrl(ctx: RestContext, url: string, code: number): Promise<void> {
+  const verdict = await checkCallbackUrl(url, ctx.deps.callbackPolicy);
+  if (!verdict.ok) throw new RestError(code, `callback URL refused: ${verdict.reason}`);
+}

@@ -1,4 +1,6 @@
-import type { Timing } from '../config.ts';
+import type { CallbackPolicy, Timing } from '../config.ts';
+import type { DeadLetters } from '../ports/dead-letters.ts';
+import type { Metrics } from '../ports/metrics.ts';
 import type { Clock, Ids } from '../ports/clock.ts';
 import type { Connections } from '../ports/connections.ts';
 import type { Queue } from '../ports/queue.ts';
@@ -21,6 +23,11 @@ export interface Deps {
   records: RecordStore;
   connections: Connections;
   timers: Queue;
+  /** Callbacks on their way to app servers (SQS; the worker retries by re-enqueueing with a delay). */
+  callbacks: Queue;
+  deadLetters: DeadLetters;
+  callbackPolicy: CallbackPolicy;
+  metrics: Metrics;
   rateLimiter: RateLimiter;
   callbackConfigs: CallbackConfigStore;
   clock: Clock;

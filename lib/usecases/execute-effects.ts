@@ -1,4 +1,5 @@
 import type { Call, Effect } from '../calls/types.ts';
+import { enqueueCallbacks } from '../callbacks/enqueue.ts';
 import type { Deps } from './deps.ts';
 import type { TimerMessage } from './timer-messages.ts';
 
@@ -33,8 +34,8 @@ export async function executeEffects(deps: Deps, call: Call, effects: readonly E
       return deps.timers.send(JSON.stringify(body), { delayMs: Math.max(0, e.at - now) });
     }),
   );
-  // Callback effects are delivered by the webhook dispatcher of issue #6; until then they are only logged.
-  for (const e of effects) if (e.kind === 'callback') deps.log.debug('callback effect', { callId: call.callId, command: e.command, seq: e.seq });
+  // After the record is written, so `get_record_by_callid` already finds it when AfterEndCall arrives.
+  await enqueueCallbacks(deps, call, effects);
   await deliver(deps, call, effects.filter((e): e is SendEffect => e.kind === 'send'));
 }
 

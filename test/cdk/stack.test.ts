@@ -13,7 +13,7 @@ import { ACTION_SCHEMAS } from '../../lib/ws/schemas.ts';
 // The same context (feature flags) as `cdk synth`, so the test checks the template that deploys.
 const { context } = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
 
-const FUNCTIONS = ['WsAuthorizer', 'WsConnect', 'WsDisconnect', 'WsMessage', 'Timers', 'Sweeper', 'Http'] as const;
+const FUNCTIONS = ['WsAuthorizer', 'WsConnect', 'WsDisconnect', 'WsMessage', 'Timers', 'Sweeper', 'Http', 'Callbacks'] as const;
 type FunctionId = (typeof FUNCTIONS)[number];
 const ACTIONS = Object.keys(ACTION_SCHEMAS);
 
@@ -36,6 +36,8 @@ const only = (resources: Record<string, Resource>): [string, Resource] => {
   return entries[0]!;
 };
 const resources = (type: string, props?: unknown) => template.findResources(type, props ? { Properties: props } : undefined) as Record<string, Resource>;
+/** The timers or callbacks queue (the ones with a redrive policy), by its construct id. */
+const queueNamed = (name: 'TimersQueue' | 'CallbacksQueue') => Object.entries(resources('AWS::SQS::Queue')).find(([id, q]) => id.startsWith(name) && q.Properties.RedrivePolicy)!;
 const wsApiId = () => only(resources('AWS::ApiGatewayV2::Api', { ProtocolType: 'WEBSOCKET' }))[0];
 const wsRoutes = () => Object.entries(resources('AWS::ApiGatewayV2::Route')).filter(([, r]) => mentions(r.Properties.ApiId, wsApiId()));
 /** The function logical id behind a route's Lambda proxy integration. */
@@ -55,13 +57,13 @@ const actionsOf = (fn: FunctionId) => policyStatements(fn).flatMap((s) => [s.Act
 // cdk.json flag `validateAgainstDefaultRules` makes fatal) shared by every assertion: it takes 5–15 s.
 beforeAll(() => {
   const app = new App({ context });
-  const stack = new CallSignalStack(app, 'CallSignal', { stage: 'dev', logLevel: 'INFO' });
+  const stack = new CallSignalStack(app, 'CallSignal', { stage: 'dev', logLevel: 'INFO', callbackAllowedHosts: [] });
   template = Template.fromStack(stack);
   outdir = app.outdir;
   const logicalId = (s: Stack, id: FunctionId) => s.getLogicalId((s.node.findChild(id) as SignalFunction).fn.node.defaultChild as CfnFunction);
   fnIds = Object.fromEntries(FUNCTIONS.map((id) => [id, logicalId(stack, id)])) as Record<FunctionId, string>;
   const prodApp = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
-  prod = Template.fromStack(new CallSignalStack(prodApp, 'CallSignalProd', { stage: 'prod', logLevel: 'INFO' }));
+  prod = Template.fromStack(new CallSignalStack(prodApp, 'CallSignalProd', { stage: 'prod', logLevel: 'INFO', callbackAllowedHosts: ['hooks.example.com'] }));
   prodOutdir = prodApp.outdir;
 }, 180_000);
 
@@ -142,7 +144,8 @@ describe('the functions', () => {
       expect(logGroups[logGroupId]?.Properties.RetentionInDays).toBe(30);
     }
     expect(fns[fnIds.WsAuthorizer]!.Properties.Timeout).toBe(5);
-    for (const f of FUNCTIONS.filter((f) => f !== 'WsAuthorizer')) expect(fns[fnIds[f]]!.Properties.Timeout).toBe(10);
+    expect(fns[fnIds.Callbacks]!.Properties.Timeout).toBe(40);
+    for (const f of FUNCTIONS.filter((f) => f !== 'WsAuthorizer' && f !== 'Callbacks')) expect(fns[fnIds[f]]!.Properties.Timeout).toBe(10);
   });
 
   it('are ES module bundles, with the createRequire banner, that load and export handler', async () => {
@@ -158,24 +161,26 @@ describe('the functions', () => {
 
   it('get the table name, log settings, and the @connections endpoint and timers queue where they use them', () => {
     const [tableId] = only(resources('AWS::DynamoDB::Table'));
-    const [queueId] = only(resources('AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() }));
+    const [queueId] = queueNamed('TimersQueue');
+    const [callbacksId] = queueNamed('CallbacksQueue');
     const fns = resources('AWS::Lambda::Function');
     for (const f of FUNCTIONS) {
       const env = fns[fnIds[f]]!.Properties.Environment.Variables as Record<string, unknown>;
       expect(env).toMatchObject({ TABLE_NAME: { Ref: tableId }, LOG_LEVEL: 'INFO', POWERTOOLS_SERVICE_NAME: 'callsignal', NODE_OPTIONS: '--enable-source-maps' });
-      const postsToClients = ['WsDisconnect', 'WsMessage', 'Timers', 'Sweeper', 'Http'].includes(f);
+      const postsToClients = ['WsDisconnect', 'WsMessage', 'Timers', 'Sweeper', 'Http', 'Callbacks'].includes(f);
       expect({ f, endpoint: 'WS_MANAGEMENT_ENDPOINT' in env, queue: 'TIMERS_QUEUE_URL' in env }).toEqual({ f, endpoint: postsToClients, queue: postsToClients });
       if (!postsToClients) continue;
       // https://{apiId}.execute-api.{region}.{suffix}/{stage}: the stage's callback URL.
       expect(JSON.stringify(env.WS_MANAGEMENT_ENDPOINT)).toMatch(new RegExp(`^\\{"Fn::Join":\\["",\\["https://",\\{"Ref":"${wsApiId()}"\\},".execute-api.",.*"/dev"\\]\\]\\}$`));
       expect(env.TIMERS_QUEUE_URL).toEqual({ Ref: queueId });
+      expect(env.CALLBACKS_QUEUE_URL).toEqual({ Ref: callbacksId });
     }
   });
 });
 
 describe('the timers queue and the sweeper', () => {
   it('redrives a timer to a dead-letter queue after 5 receives and hides it for at least 6 times the consumer timeout', () => {
-    const [, queue] = only(resources('AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() }));
+    const [, queue] = queueNamed('TimersQueue');
     const dlqId = (queue.Properties.RedrivePolicy.deadLetterTargetArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(5);
     expect(resources('AWS::SQS::Queue')[dlqId]).toBeDefined();
@@ -194,10 +199,24 @@ describe('the timers queue and the sweeper', () => {
   });
 
   it('feeds the timers function with partial batch failures (ReportBatchItemFailures)', () => {
-    const [queueId] = only(resources('AWS::SQS::Queue', { RedrivePolicy: Match.anyValue() }));
-    const [, mapping] = only(resources('AWS::Lambda::EventSourceMapping'));
+    const [queueId] = queueNamed('TimersQueue');
+    const [, mapping] = Object.entries(resources('AWS::Lambda::EventSourceMapping')).find(([, m]) => JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: fnIds.Timers }))!;
     expect(mapping.Properties).toMatchObject({ FunctionName: { Ref: fnIds.Timers }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
     expect(mentions(mapping.Properties.EventSourceArn, queueId)).toBe(true);
+  });
+
+  it('feeds the callbacks worker from its queue, which redrives crashes to a dead-letter queue the worker and the admin API use', () => {
+    const [queueId, queue] = queueNamed('CallbacksQueue');
+    const dlqId = (queue.Properties.RedrivePolicy.deadLetterTargetArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const [, mapping] = Object.entries(resources('AWS::Lambda::EventSourceMapping')).find(([, m]) => JSON.stringify(m.Properties.FunctionName) === JSON.stringify({ Ref: fnIds.Callbacks }))!;
+    expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(mentions(mapping.Properties.EventSourceArn, queueId)).toBe(true);
+    const fns = resources('AWS::Lambda::Function');
+    for (const f of ['Callbacks', 'Http'] as const) expect((fns[fnIds[f]]!.Properties.Environment.Variables as Record<string, unknown>).CALLBACKS_DLQ_URL).toEqual({ Ref: dlqId });
+    expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * (fns[fnIds.Callbacks]!.Properties.Timeout as number));
+    expect((prod.findResources('AWS::Lambda::Function') as Record<string, { Properties: { Environment?: { Variables?: Record<string, unknown> } } }>)).toSatisfy((all: Record<string, { Properties: { Environment?: { Variables?: Record<string, unknown> } } }>) =>
+      Object.values(all).some((fn) => fn.Properties.Environment?.Variables?.CALLBACK_ALLOWED_HOSTS === 'hooks.example.com'),
+    );
   });
 
   it('runs the sweeper every minute', () => {
@@ -221,7 +240,7 @@ describe('permissions', () => {
 
   it('lets the signaling functions read and write the table and its indexes, and manage the stage connections', () => {
     const [tableId] = only(resources('AWS::DynamoDB::Table'));
-    for (const f of ['WsDisconnect', 'WsMessage', 'Timers', 'Sweeper', 'Http'] as const) {
+    for (const f of ['WsDisconnect', 'WsMessage', 'Timers', 'Sweeper', 'Http', 'Callbacks'] as const) {
       const table = policyStatements(f).find((s) => mentions(s.Resource, tableId))!;
       expect([table.Action].flat().sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
       expect(JSON.stringify(table.Resource)).toContain('/index/*');
@@ -231,7 +250,7 @@ describe('permissions', () => {
   });
 
   it('lets only the functions that schedule timers send to the timers queue', () => {
-    const senders = ['WsDisconnect', 'WsMessage', 'Timers', 'Sweeper', 'Http'];
+    const senders = ['WsDisconnect', 'WsMessage', 'Timers', 'Sweeper', 'Http', 'Callbacks'];
     for (const f of FUNCTIONS) expect({ f, send: actionsOf(f).includes('sqs:SendMessage') }).toEqual({ f, send: senders.includes(f) });
   });
 });

@@ -65,3 +65,17 @@ describe('the callsignal CLI', () => {
     expect(unreachable).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('the callsignal CLI and dead-lettered callbacks', () => {
+  it('lists and replays them through the REST API, and rotates the callback secret', async () => {
+    const created = JSON.parse((await cli('app', 'create', '--sdkappid', '1400000555')).stdout);
+    const dead = { eventId: 'call-x.1', sdkAppId: 1400000555, generation: 'v4', command: 'Call.CallbackAfterStartCall', url: 'http://127.0.0.1:9/none', query: {}, body: '{"a":1}', attempt: 6 };
+    await rt.deps.deadLetters.add(JSON.stringify(dead));
+    const listed = JSON.parse((await cli('dead-letters', 'list', '--sdkappid', '1400000555', '--url', rt.httpUrl)).stdout);
+    expect(listed.DeadLetterList).toEqual([{ EventId: 'call-x.1', Generation: 'v4', Command: 'Call.CallbackAfterStartCall', Url: 'http://127.0.0.1:9/none', Attempts: 6, Body: { a: 1 } }]);
+    expect(JSON.parse((await cli('dead-letters', 'replay', '--sdkappid', '1400000555', '--url', rt.httpUrl)).stdout)).toEqual({ Replayed: 1 });
+    const rotated = JSON.parse((await cli('callback-secret', 'rotate', '--sdkappid', '1400000555')).stdout);
+    expect(rotated.callbackSecret).toMatch(/^[0-9a-f]{64}$/);
+    expect(rotated.callbackSecret).not.toBe(created.callbackSecret);
+  });
+});

@@ -121,7 +121,7 @@ describe('DynamoUserStore on dynalite', () => {
 
 describe('DynamoAppStore and DynamoRecordStore on dynalite', () => {
   it('creates an app once and keeps one record per call however often it is written, counted once', async () => {
-    const app = newApp({ sdkAppId: 77, name: 'x', secretKey: 's', now: 1 });
+    const app = newApp({ sdkAppId: 77, name: 'x', secretKey: 's', callbackSecret: 'c', now: 1 });
     expect(await apps.createApp(app)).toBe(true);
     expect(await apps.createApp({ ...app, name: 'y' })).toBe(false);
     expect((await apps.getApp(77))?.name).toBe('x');

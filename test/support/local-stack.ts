@@ -20,7 +20,7 @@ let nextAppId = 1_500_000_000;
 /** Creates another app in the stack with some settings (tests of per-app policies use their own app). */
 export async function createApp(rt: LocalRuntime, settings: Partial<App> = {}): Promise<App> {
   nextAppId += 1;
-  const app = { ...newApp({ sdkAppId: nextAppId, name: `test app ${nextAppId}`, secretKey: `secret-${nextAppId}`, now: Date.now() }), ...settings };
+  const app = { ...newApp({ sdkAppId: nextAppId, name: `test app ${nextAppId}`, secretKey: `secret-${nextAppId}`, callbackSecret: `callback-secret-${nextAppId}`, now: Date.now() }), ...settings };
   await rt.deps.apps.createApp(app);
   return app;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { newApp } from '../../lib/apps/app.ts';
 import { addAdmin, MAX_ADMINS, removeAdmin, retireOldKey, rotateKey } from '../../lib/apps/app-changes.ts';
 
-const app = newApp({ sdkAppId: 1, name: 'a', secretKey: 'k1', now: 0 });
+const app = newApp({ sdkAppId: 1, name: 'a', secretKey: 'k1', callbackSecret: 'c1', now: 0 });
 
 describe('app changes', () => {
   it('allows at most 10 admins and never removes administrator', () => {
