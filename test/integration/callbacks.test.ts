@@ -125,6 +125,7 @@ describe('delivery', () => {
     await expect.poll(() => receiver.ofCall(callId).length, { timeout: 5_000 }).toBe(7);
     expect(receiver.ofCall(callId).at(-1)!.body.EventId).toBe(attempts[0]!.body.EventId);
     expect((await rest(rt, 'v4/callsignal_callback_svc/list_dead_letters', {}, { app })).body.Response.DeadLetterList).toEqual([]);
+    for (const metric of ['CallbackDelivered', 'CallbackFailed', 'CallbackRetried', 'CallbackDeadLettered']) expect(rt.metrics.counts.get(metric), metric).toBeGreaterThan(0);
     await a!.request('hangup', { callId });
     await Promise.all([a!.close(), b!.close()]);
   });

@@ -8,7 +8,8 @@ import { createApp, urlIn, useTestStack, wsUrlFor } from '../support/local-stack
 import { fixture, rest } from '../support/rest-client.ts';
 
 let rt: LocalRuntime;
-useTestStack((r) => (rt = r));
+// The documented examples call back to www.example.com: trusted as a deployment would list it (no DNS here).
+useTestStack((r) => (rt = r), { callbackPolicy: { allowedHosts: ['www.example.com', 'www.example2.com'] } });
 
 /** The JSON type of a value, as the spec's tables speak of them. */
 const typeOf = (x: unknown) => (Array.isArray(x) ? 'array' : x === null ? 'null' : typeof x);

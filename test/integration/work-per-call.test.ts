@@ -14,7 +14,9 @@ describe('work per call', () => {
   it('keeps a full 1v1 lifecycle (calls, accept, hangup, the late ring timer) within 10 writes and 6 reads', async () => {
     const alice = await RawClient.login(wsUrlFor(rt, 'wk-a'), 'wk-a');
     const bob = await RawClient.login(wsUrlFor(rt, 'wk-b'), 'wk-b');
-    await rt.deps.apps.getApp(rt.demoApp.sdkAppId); // the app is cached per process, as on a warm Lambda
+    // The app and its callback configuration are cached per process, as on a warm Lambda.
+    await rt.deps.apps.getApp(rt.demoApp.sdkAppId);
+    await rt.deps.callbackConfigs.get(rt.demoApp.sdkAppId);
     rt.dynamoRequests.clear();
 
     const { callId } = (await alice.request('calls', { userIdList: ['wk-b'], mediaType: 'Audio', params: { timeout: 1 } })).data;
