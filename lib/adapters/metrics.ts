@@ -1,13 +1,18 @@
 import { Metrics as PowertoolsMetrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Metrics } from '../ports/metrics.ts';
 
-/** Counters as CloudWatch EMF metrics (namespace CallSignal), flushed at the end of each invocation. */
+/** Counters as CloudWatch EMF metrics (namespace CallSignal); each is written at once, so no invocation can lose it. */
 export class EmfMetrics implements Metrics {
   private readonly metrics = new PowertoolsMetrics({ namespace: 'CallSignal', serviceName: 'callsignal' });
 
-  count(name: string, extra?: { latencyMs?: number }): void {
-    this.metrics.addMetric(name, MetricUnit.Count, 1);
-    if (extra?.latencyMs !== undefined) this.metrics.addMetric(`${name}Latency`, MetricUnit.Milliseconds, extra.latencyMs);
+  count(name: string, extra?: { latencyMs?: number; dimensions?: Record<string, string> }): void {
+    const metric = this.metrics.singleMetric();
+    for (const [key, value] of Object.entries(extra?.dimensions ?? {})) metric.addDimension(key, value);
+    metric.addMetric(name, MetricUnit.Count, 1);
+    if (extra?.latencyMs !== undefined) {
+      const latency = this.metrics.singleMetric();
+      latency.addMetric(`${name}Latency`, MetricUnit.Milliseconds, extra.latencyMs);
+    }
   }
 
   flush(): void {
@@ -19,8 +24,9 @@ export class EmfMetrics implements Metrics {
 export class MemoryMetrics implements Metrics {
   readonly counts = new Map<string, number>();
 
-  count(name: string): void {
-    this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+  count(name: string, extra?: { dimensions?: Record<string, string> }): void {
+    const key = [name, ...Object.values(extra?.dimensions ?? {})].join(':');
+    for (const k of new Set([name, key])) this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
   }
 
   flush(): void {}

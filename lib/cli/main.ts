@@ -25,7 +25,8 @@ Commands:
 Where the apps live:
   (default)            the local stack of \`npm start\` (DynamoDB at http://127.0.0.1:$DYNAMO_PORT, default 4567)
   --endpoint URL       another DynamoDB-compatible endpoint
-  --region R --table T a deployed stack's table on AWS (usual AWS credential chain)`;
+  --region R --table T a deployed stack's table on AWS (usual AWS credential chain)
+  --stack NAME [--region R]  the table of a deployed stack, found from its TableName output`;
 
 /** A mistake in how the command was called or what it found; printed without a stack trace. */
 class CliError extends Error {}
@@ -44,6 +45,7 @@ const OPTIONS = {
   url: { type: 'string' },
   region: { type: 'string' },
   table: { type: 'string' },
+  stack: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -55,10 +57,22 @@ function positiveInt(raw: string | undefined, name: string): number {
   return n;
 }
 
-function store(values: Options): { apps: DynamoAppStore; where: string } {
-  const aws = values.region !== undefined && values.endpoint === undefined;
+/** The table of a deployed stack, from its `TableName` output. */
+async function tableOfStack(stack: string, region: string | undefined): Promise<string> {
+  const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
+  const cfn = new CloudFormationClient(region ? { region } : {});
+  const out = await cfn.send(new DescribeStacksCommand({ StackName: stack })).catch((err: unknown) => {
+    throw new CliError(`cannot read stack ${stack}: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  const table = out.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'TableName')?.OutputValue;
+  if (!table) throw new CliError(`stack ${stack} has no TableName output`);
+  return table;
+}
+
+async function store(values: Options): Promise<{ apps: DynamoAppStore; where: string }> {
+  const aws = (values.region !== undefined || values.stack !== undefined) && values.endpoint === undefined;
   const endpoint = aws ? undefined : (values.endpoint ?? `http://127.0.0.1:${process.env.DYNAMO_PORT ?? 4567}`);
-  const table = values.table ?? 'callsignal';
+  const table = values.stack ? await tableOfStack(values.stack, values.region) : (values.table ?? 'callsignal');
   const db = documentClient({ ...(values.region ? { region: values.region } : {}), ...(endpoint ? { dynamoEndpoint: endpoint, local: !values.region } : {}) });
   return { apps: new DynamoAppStore(db, table), where: endpoint ? `${endpoint} (table ${table})` : `table ${table} in ${values.region}` };
 }
@@ -121,7 +135,7 @@ async function run(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   const command = positionals.join(' ');
   if (values.help || command === '') return console.log(USAGE);
-  const { apps, where } = store(values);
+  const { apps, where } = await store(values);
   try {
     if (command === 'app create') {
       const sdkAppId = values.sdkappid ? positiveInt(values.sdkappid, 'sdkappid') : 1400000000 + Math.floor(Math.random() * 99_999_999);

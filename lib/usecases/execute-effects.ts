@@ -36,6 +36,10 @@ export async function executeEffects(deps: Deps, call: Call, effects: readonly E
   );
   // After the record is written, so `get_record_by_callid` already finds it when AfterEndCall arrives.
   await enqueueCallbacks(deps, call, effects);
+  for (const e of effects) {
+    if (e.kind === 'callback' && e.command === 'Call.CallbackAfterStartCall') deps.metrics.count('CallStarted', { dimensions: { CallType: call.callType } });
+    if (e.kind === 'record') deps.metrics.count('CallEnded', { dimensions: { Result: e.record.CallResult } });
+  }
   await deliver(deps, call, effects.filter((e): e is SendEffect => e.kind === 'send'));
 }
 
@@ -57,6 +61,7 @@ async function deliverTo(deps: Deps, call: Call, connectionId: string, frames: s
         return;
       }
     } catch (err) {
+      deps.metrics.count('EventDeliveryFailed');
       deps.log.error('event delivery failed', { callId: call.callId, connectionId, error: String(err) });
     }
   }

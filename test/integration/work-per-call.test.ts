@@ -37,3 +37,18 @@ describe('work per call', () => {
     await Promise.all([alice.close(), bob.close()]);
   });
 });
+
+describe('call metrics', () => {
+  it('counts calls started and ended by result', async () => {
+    const before = rt.metrics.counts.get('CallEnded:Reject') ?? 0;
+    const alice = await RawClient.login(wsUrlFor(rt, 'mt-a'), 'mt-a');
+    const bob = await RawClient.login(wsUrlFor(rt, 'mt-b'), 'mt-b');
+    const { callId } = (await alice.request('calls', { userIdList: ['mt-b'], mediaType: 'Audio' })).data;
+    await bob.event('onCallReceived');
+    await bob.request('reject', { callId });
+    await alice.event('onCallNotConnected');
+    expect(rt.metrics.counts.get('CallStarted:SingleCall')).toBeGreaterThan(0);
+    expect(rt.metrics.counts.get('CallEnded:Reject')).toBe(before + 1);
+    await Promise.all([alice.close(), bob.close()]);
+  });
+});
