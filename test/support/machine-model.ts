@@ -9,6 +9,7 @@ import type {
   Call,
   CallCommand,
   CallRecord,
+  CallResult,
   DeviceRef,
   Effect,
   InviteeInfo,
@@ -87,7 +88,12 @@ export const recordsOf = (effects: readonly Effect[]): CallRecord[] => effects.f
 export const detailsOf = (effects: readonly Effect[]): RecordDetails[] => effects.flatMap((e) => (e.kind === 'record' ? [e.details] : []));
 export const releasedLines = (effects: readonly Effect[]): string[] => effects.flatMap((e) => (e.kind === 'releaseLine' ? [e.userId] : []));
 export const callbacksOf = (effects: readonly Effect[]) =>
-  effects.flatMap((e) => (e.kind === 'callback' ? [{ command: e.command, seq: e.seq, ...('changes' in e ? { changes: e.changes } : {}) }] : []));
+  effects.flatMap((e) => (e.kind === 'callback' ? [{ command: e.command, seq: e.seq, ...('changes' in e ? { changes: e.changes } : {}), ...('push' in e ? { push: e.push } : {}) }] : []));
+
+export type PushEffect = Extract<Effect, { command: 'Call.CallbackOfflinePush' }>;
+/** The offline-push callbacks among effects (`Call.CallbackOfflinePush`): who, Invite or Cancel, with their Seq. */
+export const pushesOf = (effects: readonly Effect[]): { seq: number; userId: string; kind: 'Invite' | 'Cancel' }[] =>
+  effects.flatMap((e) => (e.kind === 'callback' && e.command === 'Call.CallbackOfflinePush' ? [{ seq: e.seq, ...e.push }] : []));
 
 export type SendEffect = Extract<Effect, { kind: 'send' }>;
 export const sendsOf = (effects: readonly Effect[]): SendEffect[] => effects.filter((e): e is SendEffect => e.kind === 'send');
@@ -279,6 +285,10 @@ type GroupCommand<K extends 'invite' | 'join' | 'switchMedia'> = Extract<CallCom
  * The model keeps its own view of the call from the commands alone: the members in order, the media type,
  * each user's latest invitation, when each user was in the call (`timeline`), whose line the call holds,
  * and when someone other than the caller first connected. Records and their details are checked against it.
+ * From it and the previous state, the model predicts every command's exact effects, in order, with their event
+ * `seq` and callback `Seq` — offline pushes (`Call.CallbackOfflinePush`) included: `Invite` for an invitee who
+ * starts ringing on no device, `Cancel` once when that invitation stops ringing (see `ending`, `checkStart`).
+ * The push rules are also checked from the effects alone, after every step (`hearPush`, `checkPushesAfterStep`).
  */
 export class RunChecker {
   call: Call;
@@ -308,6 +318,17 @@ export class RunChecker {
   private retireAfterStep: string[] = [];
   /** The device each connected member must be on: the one she joined with, or its latest reconnect. */
   private readonly callDevice = new Map<string, DeviceRef>();
+  /**
+   * Offline pushes, as the model predicts them: users whose invitation began with no ring target (an `Invite`
+   * was due) and has not stopped ringing since (no `Cancel` yet). The machine's `member.pushed` must agree.
+   */
+  private readonly pushed = new Set<string>();
+  /** Offline pushes as the effects told them (an `Invite` not yet followed by its `Cancel`), for the push invariants. */
+  private readonly pushOpen = new Set<string>();
+  /** The invitee whose part ended last (settle.ts `noteOutcome`): a call nobody answered takes her outcome as its result. */
+  private lastOutcome: string | undefined;
+  /** Whether the caller, after leaving, was invited back (invite): her part is then an invitation like any invitee's. */
+  private callerReinvited = false;
 
   /** `owner` maps every connection id the run may use to the user it belongs to. */
   constructor(
@@ -328,6 +349,7 @@ export class RunChecker {
     // The use case took the caller's line and the free invitees' lines before the call started.
     for (const userId of [start.caller.userId, ...start.invitees.filter((i) => !i.busy).map((i) => i.userId)]) this.holding.add(userId);
     const allBusy = start.invitees.every((i) => i.busy);
+    this.checkStart(t.transition);
     if (allBusy) this.closeStretch(start.caller.userId, start.now);
     this.absorb(t.transition, start.now, undefined, allBusy);
   }
@@ -381,6 +403,7 @@ export class RunChecker {
     this.check(this.call.status === 'ended', 'every call ends', `status ${this.call.status}`);
     this.check(this.records === 1 && this.endCallbacks === 1, 'an ended call has one record and one end callback', `${this.records}/${this.endCallbacks}`);
     this.check(this.holding.size === 0, 'each line the call took is released (busy lines are never taken)', [...this.holding].join());
+    this.check(this.pushOpen.size === 0 && this.pushed.size === 0, 'every offline push Invite is withdrawn (Cancel) by the end of the call', [...this.pushOpen, ...this.pushed].join());
     for (const connectionId of this.obliged) this.checkPartEnded(connectionId);
   }
 
@@ -469,24 +492,223 @@ export class RunChecker {
     };
   }
 
-  /** Builds the exact effects a command must produce, numbering events from the call's counters as the machine does. */
-  private effectsBuilder(before: Call, now: number) {
+  /**
+   * Builds the exact effects a command must produce, numbering events and callbacks from the call's counters as
+   * the machine does. `push` also keeps the model's own record of offline pushes (`this.pushed`).
+   */
+  private effectsBuilder(counters: Pick<Call, 'callId' | 'seq' | 'callbackSeq'>, now: number) {
     const list: Effect[] = [];
-    let seq = before.seq;
-    let callbackSeq = before.callbackSeq;
+    let seq = counters.seq;
+    let callbackSeq = counters.callbackSeq;
+    const by = (d: DeviceRef | undefined) => (d ? { by: d } : {});
     return {
       list,
       send: (to: readonly (DeviceRef | undefined)[], event: SendEffect['event'], data: Record<string, unknown>) => {
         const targets = to.filter((d): d is DeviceRef => d !== undefined);
         if (targets.length === 0) return;
         seq += 1;
-        list.push({ kind: 'send', to: targets, event, seq, time: now, data: { callId: before.callId, ...data } });
+        list.push({ kind: 'send', to: targets, event, seq, time: now, data: { callId: counters.callId, ...data } });
       },
-      memberChanged: (by: DeviceRef, changes: { userId: string; action: MemberAction }[]) => {
+      memberChanged: (device: DeviceRef | undefined, changes: { userId: string; action: MemberAction }[]) => {
         callbackSeq += 1;
-        list.push({ kind: 'callback', command: 'Call.CallbackAfterMemberChanged', seq: callbackSeq, time: now, changes, by });
+        list.push({ kind: 'callback', command: 'Call.CallbackAfterMemberChanged', seq: callbackSeq, time: now, changes, ...by(device) });
       },
+      callback: (command: 'Call.CallbackAfterStartCall' | 'Call.CallbackAfterEndCall', device: DeviceRef | undefined) => {
+        callbackSeq += 1;
+        list.push({ kind: 'callback', command, seq: callbackSeq, time: now, ...by(device) });
+      },
+      /** An offline push: `Invite` for an invitee who starts ringing on no device; `Cancel` when a pushed invitation stops ringing (and only then). */
+      push: (userId: string, kind: 'Invite' | 'Cancel') => {
+        if (kind === 'Cancel' && !this.pushed.has(userId)) return;
+        if (kind === 'Invite') this.pushed.add(userId);
+        else this.pushed.delete(userId);
+        callbackSeq += 1;
+        list.push({ kind: 'callback', command: 'Call.CallbackOfflinePush', seq: callbackSeq, time: now, push: { userId, kind } });
+      },
+      other: (effect: Effect) => list.push(effect),
     };
+  }
+
+  /** Compares a step's effects with the model's prediction; `what` names the rule. */
+  private expectEffects(actual: readonly Effect[], expected: readonly Effect[], what: string): void {
+    this.check(isDeepStrictEqual(actual, expected), what, `${JSON.stringify(actual)}\n  vs ${JSON.stringify(expected)}`);
+  }
+
+  /**
+   * The model of how parts and calls end (settle.ts `finishMember` / `settle` / `endCall`, hangup.ts `leave`),
+   * over a working copy of the members: it predicts the exact effects in order, the offline-push withdrawals
+   * included. A member's part ends (`finish`): a pushed invitation is withdrawn (`Cancel`) right then, before her
+   * line is released (never for busy: that line was never taken). The record is the machine's own (its fields are
+   * checked by `checkRecord` and `checkDetails`) but for its result, which the model predicts.
+   */
+  private ending(counters: Pick<Call, 'callId' | 'seq' | 'callbackSeq'>, members: Member[], now: number, actual: readonly Effect[]) {
+    const fx = this.effectsBuilder(counters, now);
+    const joinedNow = () => members.filter((m) => m.state === 'joined');
+    const ringingNow = () => members.filter((m) => m.state === 'ringing');
+    // Every joined member began, but the caller while nobody else has connected yet.
+    const begun = (m: Member) => m.role !== 'Caller' || this.acceptedAt !== undefined;
+    const totalTime = (m: Member) => {
+      const joinedAt = this.timeline.get(m.userId)?.at(-1)?.from ?? now;
+      return Math.max(0, Math.round((now - Math.max(this.acceptedAt ?? now, joinedAt)) / 1000));
+    };
+    const resultOf = (): CallResult => {
+      if (this.acceptedAt !== undefined) return 'NormalEnd';
+      const outcome = members.find((m) => m.userId === this.lastOutcome)?.state;
+      return ({ rejected: 'Reject', noResponse: 'NotAnswer', busy: 'CallBusy', canceled: 'Cancel' } as Partial<Record<string, CallResult>>)[outcome ?? ''] ?? 'Cancel';
+    };
+    const notConnectedReason = (result: CallResult): string =>
+      ({ Reject: 'Reject', NotAnswer: 'NoResponse', CallBusy: 'LineBusy', Cancel: 'Canceled', Offline: 'Offline' } as Partial<Record<CallResult, string>>)[result] ?? 'Unknown';
+    type Cause = { userId: string; reason: string; by?: DeviceRef | undefined; result?: CallResult };
+    let ended = false;
+    const finish = (m: Member, state: Member['state']) => {
+      if (m.role === 'Called') this.lastOutcome = m.userId;
+      fx.push(m.userId, 'Cancel');
+      m.state = state;
+      m.ringing = [];
+      if (state !== 'busy') fx.other({ kind: 'releaseLine', userId: m.userId });
+    };
+    const endCall = (cause: Cause) => {
+      const cancelReason = cause.reason === 'EndByServer' || cause.reason === 'Offline' ? cause.reason : 'Canceled';
+      const canceled = ringingNow();
+      for (const m of canceled) {
+        fx.send(m.ringing, 'onCallNotConnected', { mediaType: this.mediaType, reason: cancelReason, userId: cause.userId });
+        finish(m, 'canceled');
+      }
+      if (canceled.length > 0) fx.memberChanged(cause.by, canceled.map((m) => ({ userId: m.userId, action: 'Cancel_Invite' as const })));
+      ended = true;
+      const result = cause.result ?? resultOf();
+      for (const m of joinedNow()) {
+        if (begun(m)) {
+          fx.send([m.device], 'onCallEnd', { mediaType: this.mediaType, reason: cause.reason, userId: cause.userId, totalTime: totalTime(m), role: m.role });
+        } else {
+          const reason = cause.reason === 'Canceled' || cause.reason === 'EndByServer' || cause.reason === 'Offline' ? cause.reason : notConnectedReason(result);
+          fx.send([m.device], 'onCallNotConnected', { mediaType: this.mediaType, reason, userId: m.userId });
+        }
+        finish(m, 'left');
+      }
+      const record = actual.find((e): e is Extract<Effect, { kind: 'record' }> => e.kind === 'record');
+      fx.other(record ? { ...record, record: { ...record.record, CallResult: result } } : ({ kind: 'record', missing: true } as unknown as Effect));
+      fx.callback('Call.CallbackAfterEndCall', cause.by);
+    };
+    // DESIGN.md "A call ends when at most one member is connected and nobody is still ringing" (or nobody is connected).
+    const settle = (cause: Cause): boolean => {
+      if (ended) return false;
+      const joinedCount = joinedNow().length;
+      if (joinedCount > 1 || (joinedCount === 1 && ringingNow().length > 0)) return false;
+      endCall(cause);
+      return true;
+    };
+    const leave = (m: Member, cause: Omit<Cause, 'userId'> & { reason: 'Hangup' | 'Offline' }) => {
+      if (cause.reason === 'Hangup') fx.send([m.device], 'onCallEnd', { mediaType: this.mediaType, reason: 'Hangup', userId: m.userId, totalTime: totalTime(m), role: m.role });
+      finish(m, 'left');
+      fx.memberChanged(cause.by, [{ userId: m.userId, action: cause.reason }]);
+      if (!settle({ userId: m.userId, ...cause })) fx.send(joinedNow().map((j) => j.device), 'onUserLeave', { userId: m.userId });
+    };
+    return { fx, members, joinedNow, ringingNow, finish, endCall, settle, leave };
+  }
+
+  /**
+   * `startCall` (start.ts): the start callback; per invitee in order, a busy one is done at once (the caller hears
+   * onUserLineBusy), the others ring on their ring targets — one who rings on no device is pushed (`Invite`) right
+   * after her (empty) onCallReceived would be; a timer if anyone rings; a call whose every invitee is busy ends.
+   */
+  private checkStart({ effects }: Transition): void {
+    const s = this.start;
+    const members: Member[] = [
+      { userId: s.caller.userId, role: 'Caller', state: 'joined', invitedAt: s.now, ringing: [], device: s.caller.device, begun: false, segments: [] },
+      ...s.invitees.map((i): Member => ({ userId: i.userId, role: 'Called', state: 'ringing', invitedAt: s.now, ringing: i.ringTargets, begun: false, segments: [] })),
+    ];
+    const sim = this.ending({ callId: s.callId, seq: 0, callbackSeq: 0 }, members, s.now, effects);
+    sim.fx.callback('Call.CallbackAfterStartCall', s.caller.device);
+    s.invitees.forEach((i, n) => {
+      const m = members[n + 1] as Member;
+      if (i.busy) {
+        sim.finish(m, 'busy');
+        sim.fx.send([s.caller.device], 'onUserLineBusy', { userId: i.userId });
+        return;
+      }
+      sim.fx.send(i.ringTargets, 'onCallReceived', this.invitation(s.now, i.userId));
+      if (i.ringTargets.length === 0) sim.fx.push(i.userId, 'Invite');
+    });
+    if (sim.ringingNow().length > 0) sim.fx.other({ kind: 'timer', at: s.now + s.timeoutSec * 1000 });
+    sim.settle({ userId: s.caller.userId, reason: 'LineBusy', by: s.caller.device });
+    this.expectEffects(effects, sim.fx.list, 'start: exact effects (start callback; onUserLineBusy, or onCallReceived and an offline push Invite for an invitee ringing on no device; timer; the end of an all-busy call)');
+  }
+
+  /**
+   * The exact effects of the commands that end parts: reject (or a ringing member's hangup), hangup (cancel, or a
+   * connected member leaving), a timeout that expires invitations, memberOffline of a call device, endByServer.
+   * Every pushed invitation that stops ringing is withdrawn (`Cancel`) as her part ends.
+   */
+  private checkEnding(before: Call, cmd: CallCommand, { effects }: Transition): void {
+    const sim = this.ending(before, structuredClone(before.members) as Member[], cmd.now, effects);
+    const { fx } = sim;
+    const find = (userId: string) => sim.members.find((m) => m.userId === userId) as Member;
+    const devicesIn = () => sim.joinedNow().map((m) => m.device);
+    const ringingReject = (m: Member, d: DeviceRef) => {
+      fx.send(m.ringing.filter((r) => r.connectionId !== d.connectionId), 'onCallNotConnected', { mediaType: this.mediaType, reason: 'OtherDeviceReject', userId: m.userId });
+      fx.send([d], 'onCallNotConnected', { mediaType: this.mediaType, reason: 'Reject', userId: m.userId });
+      sim.finish(m, 'rejected');
+      fx.send(devicesIn(), 'onUserReject', { userId: m.userId });
+      fx.memberChanged(d, [{ userId: m.userId, action: 'Reject' }]);
+      sim.settle({ userId: m.userId, reason: 'Reject', by: d });
+    };
+    let what: string;
+    switch (cmd.type) {
+      case 'reject':
+        ringingReject(find(cmd.userId), cmd.device);
+        what = 'reject';
+        break;
+      case 'hangup': {
+        const m = find(cmd.userId);
+        const interrupt = cmd.reason === 'Interrupt' ? { result: 'Interrupt' as const } : {};
+        if (m.state === 'ringing') {
+          ringingReject(m, cmd.device);
+          what = 'hangup while ringing (a reject)';
+        } else if (before.status === 'calling' && m.role === 'Caller') {
+          sim.endCall({ userId: m.userId, reason: 'Canceled', by: cmd.device, ...interrupt });
+          what = 'hangup by the caller before an answer (cancel)';
+        } else {
+          sim.leave(m, { reason: 'Hangup', by: cmd.device, ...interrupt });
+          what = 'hangup by a connected member (leave)';
+        }
+        break;
+      }
+      case 'timeout': {
+        const expired = sim.ringingNow().filter((m) => (m.ringDeadline ?? Infinity) <= cmd.now);
+        if (expired.length === 0) return; // checked in checkCommand: nothing changes
+        for (const m of expired) {
+          fx.send(m.ringing, 'onCallNotConnected', { mediaType: this.mediaType, reason: 'NoResponse', userId: m.userId });
+          sim.finish(m, 'noResponse');
+        }
+        for (const m of expired) fx.send(devicesIn(), 'onUserNoResponse', { userId: m.userId });
+        fx.memberChanged(undefined, expired.map((m) => ({ userId: m.userId, action: 'NotAnswer' as const })));
+        sim.settle({ userId: (expired.at(-1) as Member).userId, reason: 'NoResponse' });
+        what = 'timeout';
+        break;
+      }
+      case 'memberOffline': {
+        if (!isOfflineHit(before, cmd)) return; // checked in checkMemberOffline: nothing changes
+        const m = find(cmd.userId);
+        const result = before.callType === 'SingleCall' ? { result: 'Offline' as const } : {};
+        if (before.status === 'calling' && m.role === 'Caller') {
+          sim.finish(m, 'left');
+          fx.memberChanged(undefined, [{ userId: m.userId, action: 'Offline' }]);
+          sim.endCall({ userId: m.userId, reason: 'Offline', ...result });
+        } else {
+          sim.leave(m, { reason: 'Offline', ...result });
+        }
+        what = 'memberOffline of her call device';
+        break;
+      }
+      case 'endByServer':
+        sim.endCall({ userId: cmd.by, reason: 'EndByServer' });
+        what = 'endByServer';
+        break;
+      default:
+        return;
+    }
+    this.expectEffects(effects, fx.list, `${what}: exact effects (events, offline push Cancel as each pushed invitation stops ringing, released lines, MemberChanged, record, end callback)`);
   }
 
   /** What the command itself must have done (model of answer.ts / hangup.ts / timeout.ts / devices.ts / group.ts). */
@@ -501,13 +723,14 @@ export class RunChecker {
         for (const m of call.members) {
           this.check(!(m.state === 'ringing' && (m.ringDeadline ?? Infinity) <= cmd.now), 'no invitation rings past its deadline after a timeout', m.userId);
         }
-        return;
+        return this.checkEnding(before, cmd, transition);
       case 'deviceGone':
         return this.checkDeviceGone(before, cmd, transition);
       case 'deviceOnline':
         return this.checkDeviceOnline(before, cmd, transition);
       case 'memberOffline':
-        return this.checkMemberOffline(before, cmd, transition);
+        this.checkMemberOffline(before, cmd, transition);
+        return this.checkEnding(before, cmd, transition);
       case 'invite':
         return this.checkInvite(before, cmd, transition);
       case 'switchMedia':
@@ -516,7 +739,7 @@ export class RunChecker {
       case 'accept':
         return this.checkConnect(before, cmd, transition);
       case 'endByServer':
-        return; // not generated here: its own tests cover it; the general invariants still apply
+        return this.checkEnding(before, cmd, transition);
     }
     const was = memberOf(before, cmd.userId) as Member;
     const is = memberOf(call, cmd.userId) as Member;
@@ -534,6 +757,7 @@ export class RunChecker {
         for (const m of ringing(before)) this.check(memberOf(call, m.userId)?.state === 'canceled', 'a cancel cancels every ringing invitation', m.userId);
       }
     }
+    if (cmd.type !== 'ignore') this.checkEnding(before, cmd, transition);
   }
 
   /**
@@ -550,17 +774,20 @@ export class RunChecker {
     if (was?.state === 'ringing') {
       const others = was.ringing.filter((d) => d.connectionId !== cmd.device.connectionId);
       fx.send(others, 'onCallNotConnected', { mediaType: this.mediaType, reason: 'OtherDeviceAccepted', userId: cmd.userId });
+      // Her invitation stops ringing as she connects: a pushed one is withdrawn before anyone hears she is in.
+      fx.push(cmd.userId, 'Cancel');
     }
     const waiting = (m: Member) => m.userId === this.start.caller.userId && this.acceptedAt === undefined;
     for (const m of joined(before)) fx.send([m.device], waiting(m) ? 'onCallBegin' : 'onUserJoin', waiting(m) ? begin(m.role) : { userId: cmd.userId });
     fx.send([cmd.device], 'onCallBegin', begin(roleOf(cmd.userId)));
     fx.memberChanged(cmd.device, [{ userId: cmd.userId, action: cmd.type === 'accept' ? 'Accept' : 'Join' }]);
-    this.check(isDeepStrictEqual(effects, fx.list), `${cmd.type}: exact events (OtherDeviceAccepted, onUserJoin or the waiting caller's onCallBegin, her onCallBegin) and MemberChanged`, `${JSON.stringify(effects)}\n  vs ${JSON.stringify(fx.list)}`);
+    this.expectEffects(effects, fx.list, `${cmd.type}: exact effects (OtherDeviceAccepted, offline push Cancel if her invitation was pushed, onUserJoin or the waiting caller's onCallBegin, her onCallBegin, MemberChanged)`);
     const is = memberOf(call, cmd.userId);
     const ok = is?.state === 'joined' && isDeepStrictEqual(is.device, cmd.device) && is.ringing.length === 0 && is.begun && is.endReason === undefined && is.role === roleOf(cmd.userId);
     this.check(ok, `${cmd.type}: she is in the call on that device`, JSON.stringify(is));
     this.check(call.status === 'connected' && call.acceptedAt === (this.acceptedAt ?? cmd.now), 'the call is connected from the first time someone besides the caller connects', `${call.status} ${call.acceptedAt}`);
     const unchanged = before.members.every((m) => m.userId === cmd.userId || isDeepStrictEqual(memberOf(call, m.userId), waiting(m) ? { ...m, begun: true } : m));
+    this.check(!is?.pushed, `${cmd.type}: a member in the call is not pushed`, JSON.stringify(is));
     this.check(unchanged, `${cmd.type} changes no other member (but the waiting caller begins)`, JSON.stringify(call.members));
     this.callDevice.set(cmd.userId, cmd.device);
     this.obliged.add(cmd.device.connectionId);
@@ -573,6 +800,7 @@ export class RunChecker {
    */
   private checkInvite(before: Call, cmd: GroupCommand<'invite'>, { call, effects }: Transition): void {
     for (const i of cmd.invitees) this.newPart(i.userId);
+    if (cmd.invitees.some((i) => i.userId === this.start.caller.userId && !i.busy)) this.callerReinvited = true;
     const fx = this.effectsBuilder(before, cmd.now);
     const inCall = joined(before).map((m) => m.device);
     const ringDeadline = cmd.now + cmd.timeoutSec * 1000;
@@ -580,15 +808,19 @@ export class RunChecker {
     const info = { ...this.info(), calleeIdList: order.slice(1) };
     for (const i of cmd.invitees) {
       if (i.busy) {
+        // Her part is over at once (settle.ts noteOutcome); she was not ringing, so nothing is withdrawn.
+        if (i.userId !== this.start.caller.userId) this.lastOutcome = i.userId;
         fx.send(inCall, 'onUserLineBusy', { userId: i.userId });
         continue;
       }
       fx.send(inCall, 'onUserInviting', { userId: i.userId });
       fx.send(i.ringTargets, 'onCallReceived', { ...info, timeout: cmd.timeoutSec, ringDeadline, remainingMs: ringDeadline - cmd.now });
+      // She rings on no device (no online device): the app server is asked to push the invitation.
+      if (i.ringTargets.length === 0) fx.push(i.userId, 'Invite');
     }
     fx.memberChanged(cmd.device, cmd.invitees.map((i) => ({ userId: i.userId, action: 'Invite' as const })));
     if (cmd.invitees.some((i) => !i.busy)) fx.list.push({ kind: 'timer', at: ringDeadline });
-    this.check(isDeepStrictEqual(effects, fx.list), 'invite: exact events (onUserInviting / onUserLineBusy to the members in the call, onCallReceived to each ring target), MemberChanged Invite, timer', `${JSON.stringify(effects)}\n  vs ${JSON.stringify(fx.list)}`);
+    this.expectEffects(effects, fx.list, 'invite: exact effects (onUserInviting / onUserLineBusy to the members in the call, onCallReceived to each ring target or an offline push Invite when there is none, MemberChanged Invite, timer)');
     for (const i of cmd.invitees) {
       const m = memberOf(call, i.userId);
       const ok =
@@ -601,6 +833,7 @@ export class RunChecker {
         m.device === undefined &&
         !m.begun &&
         m.endReason === (i.busy ? 'LineBusy' : undefined) &&
+        !!m.pushed === (!i.busy && i.ringTargets.length === 0) &&
         m.role === (i.userId === this.start.caller.userId ? 'Caller' : 'Called');
       this.check(ok, 'invite: each invitee (new, or a former member invited again) rings with the new deadline, or is busy', JSON.stringify(m));
     }
@@ -722,6 +955,7 @@ export class RunChecker {
         this.check((e.seq === 1) === (e.command === 'Call.CallbackAfterStartCall'), 'the start callback comes first, once', e.command);
         this.callbackSeq = e.seq;
         if (e.command === 'Call.CallbackAfterEndCall') (this.endCallbacks += 1), (endedHere += 1);
+        if (e.command === 'Call.CallbackOfflinePush') this.hearPush(e, call, cmd);
       } else if (e.kind === 'record') {
         this.records += 1;
         this.checkRecord(e.record, call, cmd);
@@ -732,6 +966,7 @@ export class RunChecker {
         this.holding.delete(e.userId);
       }
     }
+    this.checkPushesAfterStep(call, cmd);
     for (const m of call.members) {
       // A member who rings or is in the call holds her line (taken by the use case); one who is done, not any more.
       if (isLive(m)) this.holding.add(m.userId);
@@ -741,6 +976,48 @@ export class RunChecker {
     this.check((call.status === 'ended') === shouldEnd, 'the call ends exactly when ≤1 member is connected and nobody rings, or on cancel', `status ${call.status}, joined [${joined(call).map((m) => m.userId)}], ringing [${ringing(call).map((m) => m.userId)}]`);
     this.check(endedHere === (shouldEnd ? 1 : 0) && this.records === this.endCallbacks, 'the step that ends the call writes the record and the end callback', `${this.records}/${this.endCallbacks}`);
     this.checkState(call);
+  }
+
+  /** The invitations that begin with this step: the start's invitees, or an invite's. Busy ones do not ring. */
+  private beginning(cmd: CallCommand | undefined): InviteeInfo[] {
+    const invitees = cmd === undefined ? this.start.invitees : cmd.type === 'invite' ? cmd.invitees : [];
+    return invitees.filter((i) => !i.busy);
+  }
+
+  /**
+   * Offline-push rules, from the effects alone: an `Invite` only for an invitee whose invitation begins in this
+   * step with no ring target, never for the caller, never twice for one invitation; a `Cancel` only to withdraw an
+   * `Invite` of the same user, when her invitation stops ringing.
+   */
+  private hearPush(e: PushEffect, call: Call, cmd: CallCommand | undefined): void {
+    const { userId, kind } = e.push;
+    const m = memberOf(call, userId);
+    // The caller is in the call from the start and never rings for it. Only if she left a group call and is invited
+    // back (invite) does she ring again: then she is an invitee like any other (see call-machine-push.test.ts).
+    const reinvitedCaller = userId === this.start.caller.userId && this.callerReinvited;
+    this.check(m !== undefined && (m.role === 'Called' || reinvitedCaller), 'no offline push for the caller (unless she was invited back to the call)', JSON.stringify(e));
+    this.check(e.by === undefined, 'an offline push names no device (she has none online)', JSON.stringify(e));
+    if (kind === 'Invite') {
+      this.check(!this.pushOpen.has(userId), 'never two push Invites in a row for one invitation', userId);
+      const began = this.beginning(cmd).find((i) => i.userId === userId);
+      this.check(began !== undefined && began.ringTargets.length === 0 && m?.state === 'ringing', 'a push Invite only for a ringing invitee who had no ring target when her invitation began', `${userId}: ${JSON.stringify(began)} ${m?.state}`);
+      this.pushOpen.add(userId);
+    } else {
+      this.check(this.pushOpen.has(userId), 'a push Cancel only withdraws a push Invite of that user, once', userId);
+      this.check(m?.state !== 'ringing', 'a push Cancel only when her invitation stops ringing', `${userId} (${m?.state})`);
+      this.pushOpen.delete(userId);
+    }
+  }
+
+  /** After a step: every invitation that began on no device was pushed, every pushed one that no longer rings was withdrawn; the machine's `pushed` flags agree. */
+  private checkPushesAfterStep(call: Call, cmd: CallCommand | undefined): void {
+    for (const i of this.beginning(cmd)) {
+      if (i.ringTargets.length === 0) this.check(this.pushOpen.has(i.userId), 'an invitee who starts ringing on no device is pushed (Invite)', i.userId);
+    }
+    for (const m of call.members) {
+      if (m.state !== 'ringing') this.check(!this.pushOpen.has(m.userId), 'every push Invite is followed by its Cancel by the time her invitation stops ringing', `${m.userId} (${m.state})`);
+      this.check(!!m.pushed === this.pushOpen.has(m.userId) && !!m.pushed === this.pushed.has(m.userId), 'a member is marked pushed exactly while her pushed invitation rings', `${m.userId}: pushed ${String(m.pushed)}, open ${this.pushOpen.has(m.userId)}, model ${this.pushed.has(m.userId)}`);
+    }
   }
 
   /** Per-device event rules: what a device may hear given what it heard before in its user's current part. */

@@ -26,7 +26,9 @@ type Step =
   /** A user (on her probable call device, or any of hers) invites 1..3 users: members, former members, newcomers, some busy. */
   | { kind: 'invite'; user: number; target: 'call' | 'current'; device: number; invitees: { user: number; ringing: number; busy: boolean }[]; timeoutSec: number; advanceMs: number }
   | { kind: 'join'; user: number; device: number; invitedOnly: boolean; advanceMs: number }
-  | { kind: 'switchMedia'; user: number; target: 'call' | 'current'; device: number; mediaType: MediaType; advanceMs: number };
+  | { kind: 'switchMedia'; user: number; target: 'call' | 'current'; device: number; mediaType: MediaType; advanceMs: number }
+  /** An admin ends the call (REST end_call): rare, so that most calls live on. */
+  | { kind: 'endByServer'; advanceMs: number };
 
 const advanceArb = fc.oneof(
   { weight: 2, arbitrary: fc.constant(0) },
@@ -47,7 +49,7 @@ const memberArb = fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 3
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   {
-    weight: 8,
+    weight: 32,
     arbitrary: fc.record({
       kind: fc.constant('act' as const),
       // Accepts most often, so that group calls get to have several connected members (and late accepts meet first-answer-wins).
@@ -59,7 +61,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     }),
   },
   {
-    weight: 1,
+    weight: 4,
     arbitrary: fc.record({
       kind: fc.constant('timeout' as const),
       when: fc.constantFrom('at' as const, 'before' as const, 'after' as const, 'before' as const),
@@ -69,7 +71,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     }),
   },
   {
-    weight: 2,
+    weight: 8,
     arbitrary: fc.record({
       kind: fc.constant('deviceGone' as const),
       user: userArb,
@@ -80,7 +82,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     }),
   },
   {
-    weight: 2,
+    weight: 8,
     arbitrary: fc.record({
       kind: fc.constant('deviceOnline' as const),
       user: userArb,
@@ -91,7 +93,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     }),
   },
   {
-    weight: 1,
+    weight: 4,
     arbitrary: fc.record({
       kind: fc.constant('memberOffline' as const),
       user: userArb,
@@ -101,7 +103,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     }),
   },
   {
-    weight: 3,
+    weight: 12,
     arbitrary: fc.record({
       kind: fc.constant('invite' as const),
       user: memberArb,
@@ -113,11 +115,11 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     }),
   },
   {
-    weight: 3,
+    weight: 12,
     arbitrary: fc.record({ kind: fc.constant('join' as const), user: anyoneArb, device: fc.nat(9), invitedOnly: fc.boolean(), advanceMs: advanceArb }),
   },
   {
-    weight: 2,
+    weight: 8,
     arbitrary: fc.record({
       kind: fc.constant('switchMedia' as const),
       user: memberArb,
@@ -127,10 +129,17 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
       advanceMs: advanceArb,
     }),
   },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('endByServer' as const), advanceMs: advanceArb }) },
 );
 
-/** An invitee: 1..4 logged-in devices of which 0..all ring (0: rings nowhere until a device logs in), busy one time in five. */
-const inviteeArb = fc.record({ devices: fc.integer({ min: 1, max: 4 }), ringing: fc.nat(4), busy: fc.nat(4).map((n) => n === 4) });
+/**
+ * How many devices a user has logged in: none one time in four (she is offline: invited, she is pushed, and rings
+ * nowhere until a device logs in), else 1..max.
+ */
+const devicesArb = (max: number) => fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 3, arbitrary: fc.integer({ min: 1, max }) });
+
+/** An invitee: 0..4 logged-in devices of which 0..all ring (0: rings nowhere, she is pushed), busy one time in five. */
+const inviteeArb = fc.record({ devices: devicesArb(4), ringing: fc.nat(4), busy: fc.nat(4).map((n) => n === 4) });
 
 const startArb = fc.record({
   // Small calls most often (their members meet each other more), up to the 9-member limit sometimes, close to it
@@ -145,7 +154,7 @@ const startArb = fc.record({
   mediaType: fc.constantFrom('Audio' as const, 'Video' as const),
   callerDevices: fc.integer({ min: 1, max: 4 }),
   /** Devices of the users outside the call at the start (the pool: invited or joining later). */
-  pool: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 4, maxLength: 4 }),
+  pool: fc.array(devicesArb(3), { minLength: 4, maxLength: 4 }),
   timeoutSec: fc.integer({ min: 10, max: 600 }),
   /** Moves the start within its second (T0 is at .807 s), so that records' whole seconds meet every fraction. */
   startShiftMs: fc.integer({ min: -807, max: 192 }),
@@ -217,20 +226,20 @@ function toScenario({ start: s, steps }: { start: StartShape; steps: Step[] }): 
       continue;
     }
     now += step.advanceMs;
+    if (step.kind === 'endByServer') {
+      commands.push({ type: 'endByServer', now, by: 'administrator' });
+      continue;
+    }
     const userId = userAt(step.user);
     const slots = slotsOf.get(userId) ?? [];
-    const slot = slots[step.device % slots.length] as Slot;
-    // The device she is probably in the call on, if any; else the picked one.
-    const callOr = (target: 'call' | 'current'): DeviceRef => {
-      const on = target === 'call' ? inCallOn.get(userId) : undefined;
-      return slots.find((sl) => sl.current.connectionId === on)?.current ?? slot.current;
-    };
+    // Undefined for a user with no device (offline): she can only log one in.
+    const slot: Slot | undefined = slots[step.device % Math.max(1, slots.length)];
     if (step.kind === 'deviceOnline') {
       const deadline = deadlineOf.get(userId) ?? startDeadline;
       now = Math.max(now, { now, justBefore: deadline - 1, atDeadline: deadline }[step.when]);
       logins += 1;
       let d: DeviceRef;
-      if (step.reconnect) {
+      if (step.reconnect && slot) {
         // The same device on a new connection: the old connection is gone for good.
         d = reconnected(slot.current, `${slot.current.connectionId.replace(/~.*$/, '')}~${logins}`);
         gone.add(slot.current.connectionId);
@@ -243,7 +252,15 @@ function toScenario({ start: s, steps }: { start: StartShape; steps: Step[] }): 
       }
       owner.set(d.connectionId, userId);
       commands.push({ type: 'deviceOnline', now, userId, device: d });
-    } else if (step.kind === 'memberOffline') {
+      continue;
+    }
+    if (!slot) continue;
+    // The device she is probably in the call on, if any; else the picked one.
+    const callOr = (target: 'call' | 'current'): DeviceRef => {
+      const on = target === 'call' ? inCallOn.get(userId) : undefined;
+      return slots.find((sl) => sl.current.connectionId === on)?.current ?? slot.current;
+    };
+    if (step.kind === 'memberOffline') {
       const stale = slot.earlier[slot.earlier.length - 1]?.connectionId;
       const target = { call: inCallOn.get(userId), current: slot.current.connectionId, stale }[step.target] ?? slot.current.connectionId;
       gone.add(target);
@@ -307,6 +324,12 @@ describe('call machine (model-based)', () => {
   // more than 9 members in the call or ringing; members' segments follow the model's timeline (ordered, closed once
   // the call ended, one open iff in the call); every event naming the media type names the current one; lines are
   // taken and released once per part.
+  // Exact effects — every command's effects are predicted in full and in order by the model (start, accept, join,
+  // reject, ignore, hangup as cancel or leave, timeout, deviceGone, deviceOnline, memberOffline, endByServer, invite,
+  // switchMedia), offline pushes included. Offline pushes — an invitee who starts ringing on no device (offline
+  // invitees are generated at the start and at invites) is pushed (Invite) and only she, never the caller at her own
+  // call; each Invite is withdrawn (Cancel) exactly once, by the time her invitation stops ringing, never two Invites
+  // in a row; `member.pushed` holds exactly while a pushed invitation rings; callback Seqs stay gapless with them.
   // At the end — one record with the documented fields (every member; NormalEnd iff someone besides the caller
   // connected) and details that follow the timeline (peak, connected time, each member's duration), one end
   // callback, every line released, every begun device ended once, every other rung device told once.
