@@ -1,6 +1,4 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { HttpApi, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -9,6 +7,8 @@ import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { ACTION_SCHEMAS } from '../lib/ws/schemas.ts';
 import { SignalFunction } from './constructs/signal-function.ts';
+import { signalHttpApi } from './constructs/signal-http-api.ts';
+import { SignalMonitoring } from './constructs/signal-monitoring.ts';
 import { SignalingWebSocketApi } from './constructs/signaling-web-socket-api.ts';
 import { tableFromSchema } from './constructs/table-from-schema.ts';
 
@@ -20,6 +20,10 @@ export interface CallSignalStackProps extends StackProps {
   logLevel: string;
   /** Callback hosts trusted without the private-address check (SSRF rule); none by default. */
   callbackAllowedHosts: string[];
+  /** Where alarms send e-mail (through an SNS topic); none by default: the alarms only show in CloudWatch. */
+  alarmEmail?: string;
+  /** Reserved concurrency of every function; none by default. */
+  reservedConcurrency?: number;
 }
 
 /** How many times SQS delivers a timer before it moves to the dead-letter queue. */
@@ -33,7 +37,8 @@ const entry = (name: string) => fileURLToPath(new URL(`../functions/${name}.ts`,
 
 /**
  * The whole CallSignal backend: the table, the clients' WebSocket API, the HTTP API, the timers
- * queue and the sweeper's schedule, with each function granted only the calls it makes.
+ * queue and the sweeper's schedule, with each function granted only the calls it makes, and the
+ * alarms and dashboard that watch them.
  */
 export class CallSignalStack extends Stack {
   constructor(scope: Construct, id: string, props: CallSignalStackProps) {
@@ -60,7 +65,7 @@ export class CallSignalStack extends Stack {
     });
 
     const fn = (id: string, name: string, timeout?: Duration) =>
-      new SignalFunction(this, id, { entry: entry(name), table, logLevel: props.logLevel, removalPolicy, timeout });
+      new SignalFunction(this, id, { entry: entry(name), table, logLevel: props.logLevel, removalPolicy, timeout, reservedConcurrency: props.reservedConcurrency });
     const authorizer = fn('WsAuthorizer', 'ws-authorizer', Duration.seconds(5)).grantTable('read');
     const connect = fn('WsConnect', 'ws-connect');
     const disconnect = fn('WsDisconnect', 'ws-disconnect');
@@ -77,6 +82,7 @@ export class CallSignalStack extends Stack {
       disconnect: disconnect.fn,
       message: message.fn,
       actions: Object.keys(ACTION_SCHEMAS),
+      removalPolicy,
     });
 
     // Every function built by `wire()` reads and writes the table, reaches clients and schedules timers
@@ -95,14 +101,22 @@ export class CallSignalStack extends Stack {
       targets: [new LambdaFunction(sweeper.fn)],
     });
 
-    const httpApi = new HttpApi(this, 'HttpApi', {
-      apiName: `${this.stackName}-http`,
-      // `$default` route: every method and path goes to the function, which routes (payload format 2.0).
-      defaultIntegration: new HttpLambdaIntegration('Http', http.fn, { payloadFormatVersion: PayloadFormatVersion.VERSION_2_0 }),
+    const httpApi = signalHttpApi(this, 'HttpApi', { handler: http.fn, removalPolicy });
+
+    // Every SignalFunction of the stack, found rather than listed, so a function added later gets its alarms too.
+    const functions = this.node.children.filter((c): c is SignalFunction => c instanceof SignalFunction);
+    new SignalMonitoring(this, 'Monitoring', {
+      functions: Object.fromEntries(functions.map((f) => [f.node.id, f.fn])),
+      deadLetterQueues: { TimersDeadLetterQueue: timersDlq, CallbacksDeadLetterQueue: callbacksDlq },
+      httpApi: httpApi.api,
+      webSocketApi: ws.api,
+      alarmEmail: props.alarmEmail,
+      removalPolicy,
     });
 
     new CfnOutput(this, 'WebSocketUrl', { value: ws.stage.url, description: 'Clients connect here (wss://…)' });
-    new CfnOutput(this, 'HttpApiUrl', { value: httpApi.url ?? httpApi.apiEndpoint, description: 'HTTP API base URL: the admin REST API (/v4/…, /v1/…), /openapi.json, /health' });
+    new CfnOutput(this, 'HttpApiUrl', { value: httpApi.stage.url, description: 'HTTP API base URL: the admin REST API (/v4/…, /v1/…), /openapi.json, /health' });
     new CfnOutput(this, 'TableName', { value: table.tableName, description: 'The one DynamoDB table' });
+    new CfnOutput(this, 'CallbacksDeadLetterQueueUrl', { value: callbacksDlq.queueUrl, description: 'Callbacks given up after the last retry (list and replay them with the admin API)' });
   }
 }

@@ -1,10 +1,13 @@
-import { App, type Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, type Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { existsSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_BUDGET_BYTES, REPO_ROOT } from '../../cdk/bundling.ts';
 import { CallSignalStack } from '../../cdk/callsignal-stack.ts';
 import type { SignalFunction } from '../../cdk/constructs/signal-function.ts';
 import { createTableInput, TABLE_SCHEMA } from '../../lib/store/schema.ts';
@@ -25,8 +28,11 @@ let template: Template;
 let outdir: string;
 let prodOutdir: string;
 let fnIds: Record<FunctionId, string>;
-/** A `prod` stack synthesized without bundling (`aws:cdk:bundling-stacks: []`): only its retention settings are checked. */
+/** A `prod` stack synthesized without bundling (`aws:cdk:bundling-stacks: []`), with the optional settings set. */
 let prod: Template;
+let devApp: App;
+let prodApp: App;
+let devStack: Stack;
 
 /** True when a CloudFormation value (Ref, GetAtt, Join…) mentions the resource `logicalId`. */
 const mentions = (value: unknown, logicalId: string) => JSON.stringify(value).includes(`"${logicalId}"`);
@@ -56,14 +62,15 @@ const actionsOf = (fn: FunctionId) => policyStatements(fn).flatMap((s) => [s.Act
 // One synthesis (with bundling by the local esbuild, and CDK's built-in template validation, which the
 // cdk.json flag `validateAgainstDefaultRules` makes fatal) shared by every assertion: it takes 5–15 s.
 beforeAll(() => {
-  const app = new App({ context });
-  const stack = new CallSignalStack(app, 'CallSignal', { stage: 'dev', logLevel: 'INFO', callbackAllowedHosts: [] });
+  const app = (devApp = new App({ context }));
+  const stack = (devStack = new CallSignalStack(app, 'CallSignal', { stage: 'dev', logLevel: 'INFO', callbackAllowedHosts: [] }));
   template = Template.fromStack(stack);
   outdir = app.outdir;
   const logicalId = (s: Stack, id: FunctionId) => s.getLogicalId((s.node.findChild(id) as SignalFunction).fn.node.defaultChild as CfnFunction);
   fnIds = Object.fromEntries(FUNCTIONS.map((id) => [id, logicalId(stack, id)])) as Record<FunctionId, string>;
-  const prodApp = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
-  prod = Template.fromStack(new CallSignalStack(prodApp, 'CallSignalProd', { stage: 'prod', logLevel: 'INFO', callbackAllowedHosts: ['hooks.example.com'] }));
+  prodApp = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  const prodProps = { stage: 'prod', logLevel: 'INFO', callbackAllowedHosts: ['hooks.example.com'], alarmEmail: 'oncall@example.com', reservedConcurrency: 20 };
+  prod = Template.fromStack(new CallSignalStack(prodApp, 'CallSignalProd', prodProps));
   prodOutdir = prodApp.outdir;
 }, 180_000);
 
@@ -152,7 +159,12 @@ describe('the functions', () => {
     for (const f of FUNCTIONS) {
       const key = resources('AWS::Lambda::Function')[fnIds[f]]!.Properties.Code.S3Key as string;
       const bundle = join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
-      expect(readFileSync(bundle, 'utf8').startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);")).toBe(true);
+      const code = readFileSync(bundle, 'utf8');
+      expect(code.startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);")).toBe(true);
+      expect({ f, size: code.length <= BUNDLE_BUDGET_BYTES }).toEqual({ f, size: true });
+      // Functions that take the SDK from the Lambda runtime find it here the way Lambda's NODE_PATH does there.
+      const modules = join(dirname(bundle), 'node_modules');
+      if (!existsSync(modules)) symlinkSync(join(REPO_ROOT, 'node_modules'), modules, 'dir');
       // Loading is what fails without the banner ("Dynamic require of ... is not supported"); handlers wire lazily outside Lambda.
       const mod = (await import(pathToFileURL(bundle).href)) as { handler?: unknown };
       expect({ f, handler: typeof mod.handler }).toEqual({ f, handler: 'function' });
@@ -249,6 +261,23 @@ describe('permissions', () => {
     }
   });
 
+  it('gives each function its own role, with no managed policy, that may only write its own log group besides its grants', () => {
+    const roles = resources('AWS::IAM::Role');
+    const fns = resources('AWS::Lambda::Function');
+    for (const f of FUNCTIONS) {
+      const role = roles[roleOf(f)]!;
+      const logGroupId = (fns[fnIds[f]]!.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect({ f, managed: role.Properties.ManagedPolicyArns }).toEqual({ f, managed: undefined });
+      expect(role.Properties.Policies).toEqual([
+        {
+          PolicyName: 'Logs',
+          PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } }] },
+        },
+      ]);
+    }
+    expect(new Set(FUNCTIONS.map(roleOf)).size).toBe(FUNCTIONS.length);
+  });
+
   it('lets only the functions that schedule timers send to the timers queue', () => {
     const senders = ['WsDisconnect', 'WsMessage', 'Timers', 'Sweeper', 'Http', 'Callbacks'];
     for (const f of FUNCTIONS) expect({ f, send: actionsOf(f).includes('sqs:SendMessage') }).toEqual({ f, send: senders.includes(f) });
@@ -256,22 +285,146 @@ describe('permissions', () => {
 });
 
 describe('the HTTP API and the outputs', () => {
-  it('sends every request ($default route) to the http function with payload format 2.0', () => {
-    const [apiId] = only(resources('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' }));
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { ApiId: { Ref: apiId }, RouteKey: '$default' });
+  const httpApiId = () => only(resources('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' }))[0];
+
+  it('routes /v4 and /v1 (any method), GET /openapi.json, GET /health and OPTIONS preflight, and nothing else, to the http function with payload format 2.0', () => {
+    const routes = Object.values(resources('AWS::ApiGatewayV2::Route')).filter((r) => mentions(r.Properties.ApiId, httpApiId()));
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(['ANY /v1/{proxy+}', 'ANY /v4/{proxy+}', 'GET /health', 'GET /openapi.json', 'OPTIONS /{proxy+}']);
+    for (const route of routes) expect({ key: route.Properties.RouteKey, fn: functionOfRoute(route) }).toEqual({ key: route.Properties.RouteKey, fn: 'Http' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
-      ApiId: { Ref: apiId },
+      ApiId: { Ref: httpApiId() },
       IntegrationType: 'AWS_PROXY',
       PayloadFormatVersion: '2.0',
       IntegrationUri: { 'Fn::GetAtt': [fnIds.Http, 'Arn'] },
     });
   });
 
-  it('outputs the WebSocket URL (wss://…/dev), the HTTP API URL and the table name', () => {
+  it('lets API Gateway invoke the http function on exactly those routes', () => {
+    const permissions = Object.values(resources('AWS::Lambda::Permission')).filter((p) => mentions(p.Properties.SourceArn, httpApiId()));
+    expect(permissions.every((p) => mentions(p.Properties.FunctionName, fnIds.Http))).toBe(true);
+    const paths = permissions.map((p) => JSON.stringify(p.Properties.SourceArn).match(/\/\*\/\*([^"]*)"/)?.[1]).sort();
+    expect(paths).toEqual(['/health', '/openapi.json', '/v1/{proxy+}', '/v4/{proxy+}', '/{proxy+}']);
+  });
+
+  it('outputs the WebSocket URL (wss://…/dev), the HTTP API URL, the table name and the callbacks dead-letter queue URL', () => {
     const outputs = template.findOutputs('*');
-    expect(Object.keys(outputs).sort()).toEqual(['HttpApiUrl', 'TableName', 'WebSocketUrl']);
+    expect(Object.keys(outputs).sort()).toEqual(['CallbacksDeadLetterQueueUrl', 'HttpApiUrl', 'TableName', 'WebSocketUrl']);
     expect(JSON.stringify(outputs.WebSocketUrl!.Value)).toMatch(/^\{"Fn::Join":\["",\["wss:\/\/",.*"\/dev"\]\]\}$/);
     expect(JSON.stringify(outputs.HttpApiUrl!.Value)).toContain('"https://"');
+    expect(mentions(outputs.HttpApiUrl!.Value, httpApiId())).toBe(true);
     expect(outputs.TableName!.Value).toEqual({ Ref: only(resources('AWS::DynamoDB::Table'))[0] });
+    const [, callbacksQueue] = queueNamed('CallbacksQueue');
+    const dlqId = (callbacksQueue.Properties.RedrivePolicy.deadLetterTargetArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    expect(outputs.CallbacksDeadLetterQueueUrl!.Value).toEqual({ Ref: dlqId });
+  });
+
+  it('writes access logs of both stages to one-month log groups, in JSON without query strings (no credentials logged)', () => {
+    const logGroups = resources('AWS::Logs::LogGroup');
+    const stages = Object.values(resources('AWS::ApiGatewayV2::Stage'));
+    expect(stages).toHaveLength(2);
+    for (const stage of stages) {
+      const { DestinationArn, Format } = stage.Properties.AccessLogSettings as { DestinationArn: { 'Fn::GetAtt': [string, string] }; Format: string };
+      expect(logGroups[DestinationArn['Fn::GetAtt'][0]]?.Properties.RetentionInDays).toBe(30);
+      expect(JSON.parse(Format)).toMatchObject({ requestId: '$context.requestId', routeKey: '$context.routeKey', status: '$context.status' });
+      expect(Format).not.toMatch(/querystring|usersig|token/i);
+    }
+  });
+
+  it('sets the account-level CloudWatch role API Gateway needs before a WebSocket stage may log, and keeps it on teardown', () => {
+    const [accountId, account] = only(resources('AWS::ApiGateway::Account'));
+    const roleId = (account.Properties.CloudWatchRoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const role = template.findResources('AWS::IAM::Role')[roleId] as Resource;
+    expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'apigateway.amazonaws.com' });
+    expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain('service-role/AmazonAPIGatewayPushToCloudWatchLogs');
+    expect([account.DeletionPolicy, role.DeletionPolicy]).toEqual(['Retain', 'Retain']);
+    template.hasResource('AWS::ApiGatewayV2::Stage', { Properties: Match.objectLike({ ApiId: { Ref: wsApiId() } }), DependsOn: Match.arrayWith([accountId]) });
+  });
+});
+
+describe('alarms and the dashboard', () => {
+  type Alarm = Resource & { Properties: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: unknown }[] } };
+  const alarms = (t: Template = template) => Object.values(t.findResources('AWS::CloudWatch::Alarm')) as Alarm[];
+  /** The alarms on `namespace`/`metric` whose single dimension mentions `logicalId`. */
+  const alarmsOn = (namespace: string, metric: string, logicalId: string, t?: Template) =>
+    alarms(t).filter((a) => a.Properties.Namespace === namespace && a.Properties.MetricName === metric && mentions(a.Properties.Dimensions, logicalId));
+  const dlqIds = () => (['TimersQueue', 'CallbacksQueue'] as const).map((q) => (queueNamed(q)[1].Properties.RedrivePolicy.deadLetterTargetArn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]);
+
+  it('alarm on each dead-letter queue as soon as one message is visible', () => {
+    for (const dlqId of dlqIds()) {
+      const [alarm] = alarmsOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible', dlqId);
+      expect(alarm?.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }] });
+    }
+  });
+
+  it('alarm on the Errors and the Throttles of every function', () => {
+    for (const f of FUNCTIONS) {
+      for (const metric of ['Errors', 'Throttles']) {
+        const found = alarmsOn('AWS/Lambda', metric, fnIds[f]);
+        expect({ f, metric, count: found.length }).toEqual({ f, metric, count: 1 });
+        expect(found[0]!.Properties).toMatchObject({ Statistic: 'Sum', Threshold: 1, Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnIds[f] } }] });
+      }
+    }
+  });
+
+  it("alarm on the HTTP API's 5xx and the WebSocket API's integration errors, and on nothing else", () => {
+    const httpApiId = only(resources('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' }))[0];
+    expect(alarmsOn('AWS/ApiGateway', '5xx', httpApiId)).toHaveLength(1);
+    expect(alarmsOn('AWS/ApiGateway', 'IntegrationError', wsApiId())).toHaveLength(1);
+    expect(alarms()).toHaveLength(2 + 2 * FUNCTIONS.length + 2);
+  });
+
+  it('notify nobody by default, and with alarmEmail notify that address through an encrypted, TLS-only topic', () => {
+    expect(alarms().every((a) => a.Properties.AlarmActions === undefined)).toBe(true);
+    expect(template.findResources('AWS::SNS::Topic')).toEqual({});
+    const [topicId, topic] = Object.entries(prod.findResources('AWS::SNS::Topic') as Record<string, Resource>)[0]!;
+    expect(topic.Properties.KmsMasterKeyId).toBeDefined();
+    prod.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: topicId } });
+    prod.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    for (const alarm of alarms(prod)) expect(alarm.Properties).toMatchObject({ AlarmActions: [{ Ref: topicId }], OKActions: [{ Ref: topicId }] });
+    expect(JSON.stringify(prod.findResources('AWS::SNS::TopicPolicy'))).toContain('"aws:SecureTransport":"false"');
+  });
+
+  it('have a dashboard of calls, callbacks, function errors and duration, dead letters and API errors', () => {
+    const [, dashboard] = only(resources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const text of ['CallStarted', 'CallEnded', 'Result', 'CallbackDelivered', 'CallbackFailed', 'CallbackRetried', 'CallbackDeadLettered', 'Errors', 'Duration', 'ApproximateNumberOfMessagesVisible', '4xx', '5xx', 'IntegrationError']) {
+      expect({ text, found: body.includes(text) }).toEqual({ text, found: true });
+    }
+  });
+
+  it('reserve no concurrency by default, and reservedConcurrency for every function when set', () => {
+    expect(Object.values(resources('AWS::Lambda::Function')).map((f) => f.Properties.ReservedConcurrentExecutions)).toEqual(FUNCTIONS.map(() => undefined));
+    const prodFns = Object.values(prod.findResources('AWS::Lambda::Function') as Record<string, Resource>);
+    expect(prodFns.map((f) => f.Properties.ReservedConcurrentExecutions)).toEqual(FUNCTIONS.map(() => 20));
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  /** Each unacknowledged finding as `rule at path`, so a failure names what to fix. */
+  const findings = (app: App) =>
+    new AwsSolutionsChecks().validateScope(app).violations.flatMap((v) => v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}`));
+  /** Every acknowledgment in the tree: where, which rule, and why. */
+  const acknowledgments = (root: IConstruct) =>
+    root.node.findAll().flatMap((c) =>
+      c.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id: id.replace(/^annotation::/i, ''), reason }))),
+    );
+
+  it('finds nothing unacknowledged (errors or warnings) in the dev stack or the prod stack with every option set', () => {
+    expect(findings(devApp)).toEqual([]);
+    expect(findings(prodApp)).toEqual([]);
+  });
+
+  it('acknowledges only API Gateway and IAM findings that cannot be fixed, each on the construct that causes it, with its reason', () => {
+    const acks = [...acknowledgments(devApp), ...acknowledgments(prodApp)];
+    expect([...new Set(acks.map((a) => a.id.replace(/\[.*$/, '')))].sort()).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-L1']);
+    for (const a of acks) expect({ ...a, reason: a.reason.length >= 80 }).toEqual({ ...a, reason: true });
+    // Never on the app or the stack, where it would silence every resource.
+    expect(acks.filter((a) => !a.path.includes('/'))).toEqual([]);
+  });
+
+  it('leaves no CDK warning in the synthesized stack', () => {
+    expect(Annotations.fromStack(devStack).findWarning('*', Match.anyValue())).toEqual([]);
   });
 });
