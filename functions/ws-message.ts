@@ -24,6 +24,9 @@ export function makeHandler(deps: Deps) {
     }
     const { frame } = parsed;
     const who = speakerOf(event);
+    deps.log.resetKeys?.();
+    const callId = (frame.data as { callId?: unknown } | undefined)?.callId;
+    deps.log.appendKeys?.({ sdkAppId: who.sdkAppId, connectionId: who.connectionId, action: frame.action, ...(typeof callId === 'string' ? { callId } : {}) });
     if (who.credentialExpiresAt && deps.clock.now() >= who.credentialExpiresAt * 1000) {
       await deps.connections.post(who.connectionId, responseFrame(frame.requestId, frame.action, 6206, 'your UserSig or token has expired; log in again with a new one'));
       await expireCredential(deps, who);

@@ -13,6 +13,10 @@ export interface Log {
   info(message: string, ...extra: Record<string, unknown>[]): void;
   warn(message: string, ...extra: Record<string, unknown>[]): void;
   error(message: string, ...extra: Record<string, unknown>[]): void;
+  /** Keys added to every later line of this invocation (Powertools Logger has it). */
+  appendKeys?(keys: Record<string, unknown>): void;
+  /** Drops the keys appended for the previous invocation. */
+  resetKeys?(): void;
 }
 
 /** Everything the use cases touch, behind ports; built once per process by `wire()`. */
