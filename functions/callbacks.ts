@@ -3,6 +3,7 @@ import { deliverCallback } from '../lib/callbacks/deliver.ts';
 import { parseCallbackMessage } from '../lib/callbacks/message.ts';
 import { loadConfig } from '../lib/config.ts';
 import { lambdaEntry } from '../lib/runtime/lambda-entry.ts';
+import { sqsBatchHandler } from '../lib/runtime/sqs-batch.ts';
 import type { Deps } from '../lib/usecases/deps.ts';
 import { wire } from '../lib/wiring.ts';
 
@@ -10,21 +11,12 @@ import { wire } from '../lib/wiring.ts';
  * The callbacks queue consumer: one delivery attempt per message (failures are re-enqueued with the
  * documented delays by `deliverCallback`); only unexpected errors are left to SQS's redrive.
  */
-export function makeHandler(deps: Deps) {
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    const failures: SQSBatchResponse['batchItemFailures'] = [];
-    await Promise.all(
-      event.Records.map(async (record) => {
-        try {
-          await deliverCallback(deps, parseCallbackMessage(record.body));
-        } catch (err) {
-          deps.log.error('callback message failed', { messageId: record.messageId, error: String(err) });
-          failures.push({ itemIdentifier: record.messageId });
-        }
-      }),
-    );
+export function makeHandler(deps: Deps): (event: SQSEvent) => Promise<SQSBatchResponse> {
+  const each = sqsBatchHandler(deps.log, 'callback', async (body) => void (await deliverCallback(deps, parseCallbackMessage(body))));
+  return async (event) => {
+    const answer = await each(event);
     deps.metrics.flush();
-    return { batchItemFailures: failures };
+    return answer;
   };
 }
 
