@@ -7,72 +7,41 @@ import { CallState } from './call-state.ts';
 import { Connection } from './connection.ts';
 import { Emitter } from './emitter.ts';
 import type { Handler } from './emitter.ts';
+import { connectionConfig } from './engine-options.ts';
+import { mediaTypeFromName } from './enums.ts';
 import type { EngineStatus, MediaType, MediaTypeName } from './enums.ts';
 import { CallEngineError, ErrorCode } from './errors.ts';
-import { isServerEventName, SeqFilter, toPayload } from './events.ts';
+import { EventRouter } from './event-router.ts';
 import type { EngineEventMap, EngineEventName } from './events.ts';
-import { checkCredentials, checkMediaType, checkUserIdList, wireCallParams } from './params.ts';
-import { DEFAULT_RECONNECT } from './reconnect-policy.ts';
-import type {
-  CallParams,
-  CallSnapshot,
-  CallsResult,
-  EngineOptions,
-  EventFrame,
-  LoginCredentials,
-  LoginResult,
-  SyncCallResult,
-  UserStatusResult,
-  WebSocketCtor,
-} from './types.ts';
-
-const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-
-function resolveWebSocket(given: WebSocketCtor | undefined): WebSocketCtor {
-  const ctor = given ?? (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
-  if (typeof ctor !== 'function') {
-    throw new CallEngineError(ErrorCode.ERROR_INIT_FAIL, 'no WebSocket class: pass options.WebSocket (in Node, the ws package)');
-  }
-  return ctor;
-}
+import type { CallMembers } from './member-view.ts';
+import { checkCallId, checkCredentials, checkMediaType, checkUserIdList, wireCallParams, wireInviteParams } from './params.ts';
+import { MethodGate } from './state-rules.ts';
+import type { CallControlMethod } from './state-rules.ts';
+import type { CallParams, CallSnapshot, CallsResult, EngineOptions, InviteParams, JoinResult } from './types.ts';
+import type { LoginCredentials, LoginResult, SyncCallResult, UserStatusResult } from './types.ts';
 
 /** A call client: login, call control, events, call-state tracking and automatic reconnect. */
 export class CallEngine {
   private readonly emitter = new Emitter<EngineEventMap>();
   private readonly state = new CallState();
-  private readonly seqs = new SeqFilter();
+  private readonly router: EventRouter;
   private readonly connection: Connection;
-  /** Actions running now: a second call of the same method fails with ERROR_REQUEST_REPEATED. */
-  private readonly running = new Set<string>();
+  private readonly gate = new MethodGate();
   private lastLogin: LoginResult | undefined;
+  private userId = '';
   private destroyed = false;
 
   constructor(options: EngineOptions) {
-    if (typeof options?.url !== 'string' || options.url === '') {
-      throw new CallEngineError(ErrorCode.ERROR_PARAM_INVALID, 'url must be a non-empty string');
-    }
-    if (!Number.isInteger(options.sdkAppId) || options.sdkAppId <= 0) {
-      throw new CallEngineError(ErrorCode.ERROR_PARAM_INVALID, 'sdkAppId must be a positive integer');
-    }
-    this.connection = new Connection(
-      {
-        url: options.url,
-        sdkAppId: options.sdkAppId,
-        WebSocket: resolveWebSocket(options.WebSocket),
-        platform: options.platform ?? 'Web',
-        // One id for the engine's life: the server keys retried requests and reconnects by it.
-        deviceId: options.deviceId ?? `dev-${globalThis.crypto.randomUUID()}`,
-        heartbeat: options.heartbeat ?? true,
-        reconnect: { ...DEFAULT_RECONNECT, ...withoutUndefined(options.reconnect) },
-        requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-      },
-      {
-        event: (frame) => this.onServerEvent(frame),
-        reconnecting: (info) => this.emitter.emit('reconnecting', info),
-        reconnected: (login, call) => this.onReconnected(login, call),
-        stopped: (reason) => this.onStopped(reason),
-      },
-    );
+    this.router = new EventRouter(this.emitter, this.state, {
+      selfId: () => this.userId,
+      fetchSnapshot: async () => ((await this.connection.request('syncCall', {})) as Partial<SyncCallResult>).call ?? null,
+    });
+    this.connection = new Connection(connectionConfig(options), {
+      event: (frame) => this.router.onFrame(frame),
+      reconnecting: (info) => this.emitter.emit('reconnecting', info),
+      reconnected: (login, call) => this.onReconnected(login, call),
+      stopped: (reason) => this.onStopped(reason),
+    });
   }
 
   /** idle, calling (dialling or ringing) or connected. */
@@ -80,9 +49,14 @@ export class CallEngine {
     return this.state.status;
   }
 
-  /** The call accept/reject/hangup act on, if any. */
+  /** The call accept/reject/ignore/hangup/inviteUser/switchCallMediaType act on, if any. */
   get currentCallId(): string | undefined {
     return this.state.callId;
+  }
+
+  /** Who is in the current call and whose invitation still rings, as this device knows it. */
+  get callMembers(): CallMembers | undefined {
+    return this.router.members(this.state.callId);
   }
 
   /** True after login resolved, until logout/destroy/a final disconnect (also while reconnecting). */
@@ -95,7 +69,7 @@ export class CallEngine {
     return this.lastLogin;
   }
 
-  /** Adds an event handler (TUICallObserver names, plus reconnecting/reconnected/disconnected). */
+  /** Adds an event handler (TUICallObserver and Web TUICallEvent names, plus reconnecting/reconnected/disconnected). */
   on<K extends EngineEventName>(event: K, handler: Handler<EngineEventMap[K]>): this {
     this.emitter.on(event, handler);
     return this;
@@ -107,14 +81,16 @@ export class CallEngine {
     return this;
   }
 
-  /** Connects with a UserSig or a JWT and logs in; resolves with the login answer. */
+  /** Connects with a UserSig or a JWT and logs in; resolves with the login answer, then SDK_READY fires. */
   async login(credentials: LoginCredentials): Promise<LoginResult> {
     this.assertAlive('login');
     const checked = checkCredentials(credentials);
     if (this.connection.loggedIn || this.connection.connecting) {
       throw new CallEngineError(ErrorCode.ERROR_REQUEST_REPEATED, 'login: already logged in or logging in (logout first)');
     }
+    this.userId = checked.userId;
     this.lastLogin = await this.connection.login(checked);
+    this.emitter.emit('SDK_READY', {});
     return this.lastLogin;
   }
 
@@ -123,40 +99,81 @@ export class CallEngine {
     if (this.destroyed) return;
     await this.connection.logout();
     this.state.reset();
+    this.router.forgetCalls();
   }
 
-  /** Starts a 1v1 (one user) or multi-party call; mediaType as a number (1, 2) or a name. */
+  /** Starts a 1v1 (one user) or multi-party call; mediaType as a number (1, 2) or a name. Idle only. */
   async calls(userIdList: string[], mediaType: MediaType | MediaTypeName, params?: CallParams): Promise<CallsResult> {
-    const data: Record<string, unknown> = { userIdList: checkUserIdList('calls', userIdList), mediaType: checkMediaType(mediaType) };
+    this.guard('calls');
+    const list = checkUserIdList('calls', userIdList);
+    const wireMedia = checkMediaType(mediaType);
     const wireParams = wireCallParams(params);
-    if (wireParams) data.params = wireParams;
-    return this.exclusive('calls', async () => {
+    const data: Record<string, unknown> = { userIdList: list, mediaType: wireMedia, ...(wireParams ? { params: wireParams } : {}) };
+    return this.gate.exclusive('calls', async () => {
       const answer = (await this.send('calls', data)) as CallsResult;
-      this.state.dialled(answer.callId);
+      this.state.dialled(answer.callId, answer.merged ? 'Called' : 'Caller');
+      this.router.dialled(answer, { userIdList: list, mediaType: mediaTypeFromName(wireMedia), chatGroupId: params?.chatGroupId ?? '' });
       return answer;
+    });
+  }
+
+  /** Joins a live group call by its id; it becomes the current call, connected. Idle only. */
+  async join(callId: string): Promise<JoinResult> {
+    this.guard('join');
+    const id = checkCallId('join', callId);
+    return this.gate.exclusive('join', async () => {
+      const answer = (await this.send('join', { callId: id })) as Omit<JoinResult, 'mediaType'> & { mediaType: unknown };
+      const mediaType = typeof answer.mediaType === 'number' ? answer.mediaType : mediaTypeFromName(answer.mediaType);
+      const result: JoinResult = { callId: answer.callId, roomId: answer.roomId, roomIdType: answer.roomIdType, mediaType };
+      this.state.connected(result.callId, 'Called');
+      this.router.joined(result);
+      return result;
     });
   }
 
   /** Answers the current (ringing) call. */
   async accept(): Promise<void> {
-    await this.onCurrentCall('accept', (callId) => this.state.connected(callId));
+    await this.onCurrentCall('accept', () => ({}), (callId) => this.state.connected(callId));
   }
 
   /** Rejects the current (ringing) call, for this user on all her devices. */
   async reject(): Promise<void> {
-    await this.onCurrentCall('reject', (callId) => this.state.finished(callId));
+    await this.onCurrentCall('reject', () => ({}), (callId) => this.state.finished(callId));
+  }
+
+  /** Silences the current ringing call on this device only (no event follows); her other devices keep ringing. */
+  async ignore(): Promise<void> {
+    await this.onCurrentCall('ignore', () => ({}), (callId) => {
+      this.state.finished(callId);
+      this.router.ignored(callId);
+    });
   }
 
   /** Ends the current call (cancels it when the caller hangs up before an answer). */
   async hangup(): Promise<void> {
-    await this.onCurrentCall('hangup', (callId) => this.state.finished(callId));
+    await this.onCurrentCall('hangup', () => ({}), (callId) => this.state.finished(callId));
   }
 
-  /** Asks the server for this user's live call and adopts it as the current call (no events). */
+  /** Invites more users into the current group call (they join the inviter's room); resolves with its callId. */
+  async inviteUser(userIdList: string[], params?: InviteParams): Promise<{ callId: string }> {
+    const answer = await this.onCurrentCall('inviteUser', () => {
+      const wireParams = wireInviteParams(params);
+      return { userIdList: checkUserIdList('inviteUser', userIdList), ...(wireParams ? { params: wireParams } : {}) };
+    });
+    return { callId: (answer as { callId?: string }).callId ?? '' };
+  }
+
+  /** Switches the connected call between audio and video; every member gets onCallMediaTypeChanged. */
+  async switchCallMediaType(mediaType: MediaType | MediaTypeName): Promise<void> {
+    await this.onCurrentCall('switchCallMediaType', () => ({ mediaType: checkMediaType(mediaType, 'switchCallMediaType') }));
+  }
+
+  /** Asks the server for this user's live call and adopts it as the current call (no call events). */
   async syncCall(): Promise<SyncCallResult> {
     const answer = (await this.send('syncCall', {})) as Partial<SyncCallResult>;
     const call = answer.call ?? null;
     this.state.restore(call);
+    this.router.restored(call);
     return { call };
   }
 
@@ -185,32 +202,28 @@ export class CallEngine {
     this.destroyed = true;
     this.connection.stop(ErrorCode.ERROR_INIT_FAIL, 'the engine was destroyed');
     this.state.reset();
-    this.seqs.clear();
+    this.router.clear();
     this.emitter.clear();
   }
 
-  private async onCurrentCall(action: 'accept' | 'reject' | 'hangup', after: (callId: string) => void): Promise<void> {
-    this.assertAlive(action);
-    const callId = this.state.callId;
-    if (callId === undefined) {
-      throw new CallEngineError(ErrorCode.ERROR_REQUEST_REFUSED, `${action}: there is no current call`, { action });
-    }
-    await this.exclusive(action, async () => {
-      await this.send(action, { callId });
-      after(callId);
+  /**
+   * Runs a call-control method on the current call: state table first (nothing is sent when it
+   * refuses), then the arguments, then one request at a time per method.
+   */
+  private async onCurrentCall(action: CallControlMethod, build: () => Record<string, unknown>, after?: (callId: string) => void): Promise<unknown> {
+    this.guard(action);
+    const callId = this.state.callId as string; // every state these methods are allowed in has a call
+    const data = { ...build(), callId };
+    return this.gate.exclusive(action, async () => {
+      const answer = await this.send(action, data);
+      after?.(callId);
+      return answer;
     });
   }
 
-  private async exclusive<T>(action: string, run: () => Promise<T>): Promise<T> {
-    if (this.running.has(action)) {
-      throw new CallEngineError(ErrorCode.ERROR_REQUEST_REPEATED, `${action} is already running`, { action });
-    }
-    this.running.add(action);
-    try {
-      return await run();
-    } finally {
-      this.running.delete(action);
-    }
+  private guard(method: CallControlMethod): void {
+    this.assertAlive(method);
+    this.gate.check(method, this.connection.loggedIn, this.state.status, this.state.role);
   }
 
   private send(action: string, data: Record<string, unknown>): Promise<unknown> {
@@ -222,25 +235,12 @@ export class CallEngine {
     if (this.destroyed) throw new CallEngineError(ErrorCode.ERROR_INIT_FAIL, `${action}: the engine was destroyed`, { action });
   }
 
-  private onServerEvent(frame: EventFrame): void {
-    if (!isServerEventName(frame.event) || !this.seqs.accept(frame.callId, frame.seq)) return;
-    this.track(frame);
-    this.emitter.emit(frame.event, toPayload(frame) as never);
-  }
-
-  /** Moves the call state before handlers run, so a handler sees (and can act on) the new state. */
-  private track(frame: EventFrame): void {
-    const callId = frame.callId;
-    if (frame.event === 'onKickedOffline' || frame.event === 'onUserSigExpired') this.state.reset();
-    if (callId === undefined) return;
-    if (frame.event === 'onCallReceived') this.state.received(callId);
-    else if (frame.event === 'onCallBegin') this.state.connected(callId);
-    else if (frame.event === 'onCallEnd' || frame.event === 'onCallNotConnected') this.state.finished(callId);
-  }
-
   private onReconnected(login: LoginResult, call: CallSnapshot | null | undefined): void {
     this.lastLogin = login;
-    if (call !== undefined) this.state.restore(call);
+    if (call !== undefined) {
+      this.state.restore(call);
+      this.router.restored(call);
+    }
     this.emitter.emit('reconnected', { login, call: call ?? null });
   }
 
@@ -248,8 +248,4 @@ export class CallEngine {
     this.state.reset();
     this.emitter.emit('disconnected', { code: reason.code, message: reason.message });
   }
-}
-
-function withoutUndefined<T extends object>(value: T | undefined): Partial<T> {
-  return Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

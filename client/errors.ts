@@ -9,6 +9,10 @@ export const ErrorCode = {
   ERROR_PACKAGE_NOT_PURCHASED: -1001,
   /** The package does not support this feature. */
   ERROR_PACKAGE_NOT_SUPPORTED: -1002,
+  /** IM SDK too old (Web and Mini Program). */
+  ERROR_TIM_VERSION_OUTDATED: -1003,
+  /** No audio/video device permission. */
+  ERROR_PERMISSION_DENIED: -1101,
   /** Not logged in (yet), logged out, or the engine was destroyed. */
   ERROR_INIT_FAIL: -1201,
   /** Invalid parameter (the message names it). */
@@ -41,6 +45,8 @@ export const ErrorCode = {
   ERROR_SERVER_PARAM_INVALID: 101002,
   /** The call does not exist or has ended. */
   ERROR_CALL_NOT_FOUND: 101004,
+  /** The call record does not exist. */
+  ERROR_RECORD_NOT_FOUND: 101050,
   /** Unknown error (Web). */
   ERROR_UNKNOWN: 65535,
 } as const;

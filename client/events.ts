@@ -1,6 +1,7 @@
 /**
  * Engine events: the TUICallObserver names with their payloads as handlers receive them (wire
- * names turned into the numeric enums, the name kept beside), plus the connection events for UIs.
+ * names turned into the numeric enums, the name kept beside), the Web TUICallEvent names
+ * (web-events.ts), plus the connection events for UIs.
  */
 
 import {
@@ -22,6 +23,7 @@ import type {
 } from './enums.ts';
 import type { CallEngineError } from './errors.ts';
 import type { CallSnapshot, EventFrame, LoginResult } from './types.ts';
+import type { WebEventMap } from './web-events.ts';
 
 /** Fields every call event carries. */
 export interface CallEventBase {
@@ -124,8 +126,8 @@ export interface DisconnectedEvent {
   message: string;
 }
 
-/** Every event name and the payload its handlers receive. */
-export interface EngineEventMap {
+/** Every event name and the payload its handlers receive: observer names, Web names, connection events. */
+export interface EngineEventMap extends WebEventMap {
   onCallReceived: CallReceivedEvent;
   onCallBegin: CallBeginEvent;
   onCallEnd: CallEndEvent;

@@ -35,6 +35,25 @@ export type {
 export { CallEngineError, ErrorCode, isCallEngineError } from './errors.ts';
 export type { CallEngineErrorInfo } from './errors.ts';
 export { SERVER_EVENT_NAMES } from './events.ts';
+export { TUICallEvent } from './web-events.ts';
+export type {
+  TUICallEventName,
+  WebCallBeginEvent,
+  WebCallCanceledEvent,
+  WebCallingEndEvent,
+  WebCallReceivedEvent,
+  WebCallRole,
+  WebCallTypeChangedEvent,
+  WebErrorEvent,
+  WebEventMap,
+  WebInviteeListEvent,
+  WebKickedOutEvent,
+  WebNoRespEvent,
+  WebUserEvent,
+} from './web-events.ts';
+export type { CallMembers, MemberState } from './member-view.ts';
+export { STATE_TABLE } from './state-rules.ts';
+export type { CallControlMethod } from './state-rules.ts';
 export type {
   CallBeginEvent,
   CallEndEvent,
@@ -60,6 +79,8 @@ export type {
   CallsResult,
   EngineOptions,
   EventFrame,
+  InviteParams,
+  JoinResult,
   LoginCredentials,
   LoginResult,
   OfflinePushInfo,
@@ -67,6 +88,7 @@ export type {
   RequestFrame,
   ResponseFrame,
   RoomIdObject,
+  SnapshotMember,
   SocketLike,
   SyncCallResult,
   UserStatus,

@@ -6,7 +6,7 @@
 import { toWireMediaType } from './enums.ts';
 import type { MediaType, MediaTypeName } from './enums.ts';
 import { CallEngineError, ErrorCode } from './errors.ts';
-import type { CallParams, LoginCredentials, RoomIdObject } from './types.ts';
+import type { CallParams, InviteParams, LoginCredentials, RoomIdObject } from './types.ts';
 
 function invalid(message: string): CallEngineError {
   return new CallEngineError(ErrorCode.ERROR_PARAM_INVALID, message);
@@ -34,10 +34,27 @@ export function checkUserIdList(method: string, userIdList: unknown): string[] {
 }
 
 /** Returns 'Audio' or 'Video' for a MediaType number or name; anything else is invalid. */
-export function checkMediaType(mediaType: MediaType | MediaTypeName | number | string): 'Audio' | 'Video' {
+export function checkMediaType(mediaType: MediaType | MediaTypeName | number | string, method = 'calls'): 'Audio' | 'Video' {
   const wire = toWireMediaType(mediaType);
-  if (!wire) throw invalid(`calls: mediaType must be Audio (1) or Video (2), got ${String(mediaType)}`);
+  if (!wire) throw invalid(`${method}: mediaType must be Audio (1) or Video (2), got ${String(mediaType)}`);
   return wire;
+}
+
+/** Returns the call id when it is a non-empty string. */
+export function checkCallId(method: string, callId: unknown): string {
+  if (!nonEmptyString(callId)) throw invalid(`${method}: callId must be a non-empty string`);
+  return callId;
+}
+
+/** `inviteUser` params as the action takes them: timeout, userData, offlinePushInfo (a roomId is ignored, as documented). */
+export function wireInviteParams(params: InviteParams | undefined): Record<string, unknown> | undefined {
+  if (params === undefined) return undefined;
+  if (typeof params !== 'object' || params === null) throw invalid('inviteUser: params must be an object');
+  const out: Record<string, unknown> = {};
+  for (const key of ['timeout', 'userData', 'offlinePushInfo'] as const) {
+    if (params[key] !== undefined) out[key] = params[key];
+  }
+  return out;
 }
 
 /** A RoomId object becomes its number or string (`intRoomId` wins when non-zero, client-api.md §2.3). */

@@ -87,13 +87,49 @@ export interface UserStatusResult {
 
 /**
  * The live call as `syncCall` returns it. ws-protocol.md does not spell the snapshot out; the
- * engine relies only on `callId` and reads `status` ('calling' | 'connected') when present.
+ * engine needs only `callId`, and reads the other fields when present: `status` ('calling' |
+ * 'connected') and `role` for the call state, `members` and `seq` for the member view.
  */
 export interface CallSnapshot {
   callId: string;
   status?: string;
+  role?: string;
+  callerId?: string;
+  calleeIdList?: string[];
   mediaType?: MediaTypeName;
+  scene?: string;
+  roomId?: number | string;
+  roomIdType?: number;
+  userData?: string;
+  chatGroupId?: string;
+  /** Every member and her state: ringing, joined, rejected, noResponse, busy, canceled, left. */
+  members?: SnapshotMember[];
+  /** The call's last event seq when the snapshot was taken. */
+  seq?: number;
   [field: string]: unknown;
+}
+
+/** One member in a CallSnapshot. */
+export interface SnapshotMember {
+  userId: string;
+  role: string;
+  state: string;
+}
+
+/** `inviteUser` params (client-api.md §2.1 without roomId: invitees join the inviter's room). */
+export interface InviteParams {
+  /** Ring time in seconds; 0 or absent means 30; the server refuses values outside 10..600. */
+  timeout?: number;
+  userData?: string;
+  offlinePushInfo?: Record<string, unknown>;
+}
+
+/** Answer data of `join`, with the media type as a MediaType number. */
+export interface JoinResult {
+  callId: string;
+  roomId: number | string;
+  roomIdType: number;
+  mediaType: number;
 }
 
 /** Answer data of `syncCall`. */
