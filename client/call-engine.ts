@@ -125,7 +125,7 @@ export class CallEngine {
       const answer = (await this.send('join', { callId: id })) as Omit<JoinResult, 'mediaType'> & { mediaType: unknown };
       const mediaType = typeof answer.mediaType === 'number' ? answer.mediaType : mediaTypeFromName(answer.mediaType);
       const result: JoinResult = { callId: answer.callId, roomId: answer.roomId, roomIdType: answer.roomIdType, mediaType };
-      this.state.connected(result.callId, 'Called');
+      this.state.joined(result.callId);
       this.router.joined(result);
       return result;
     });

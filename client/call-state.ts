@@ -55,6 +55,13 @@ export class CallState {
     this.set('calling', callId, 'Called');
   }
 
+  /** An accepted `join`: the server let her (back) into the call, so an earlier end of it no longer holds. */
+  joined(callId: string): void {
+    if (this.currentStatus !== 'idle' && this.currentId !== callId) return;
+    this.ended.delete(callId);
+    this.set('connected', callId, 'Called');
+  }
+
   /** onCallBegin, an accepted `accept` or `join`: connected, unless busy with another call. */
   connected(callId: string, role?: RoleName): void {
     if (this.ended.has(callId)) return;

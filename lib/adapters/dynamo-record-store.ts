@@ -44,7 +44,7 @@ export class DynamoRecordStore implements RecordStore {
       if (isConditionFailed(err)) return;
       throw err;
     }
-    await Promise.all([this.count(sdkAppId, record, expiresAt), this.markParticipants(sdkAppId, record, expiresAt)]);
+    await Promise.all([this.count(sdkAppId, record, expiresAt), this.markParticipants(sdkAppId, record, expiresAt, details)]);
   }
 
   private async count(sdkAppId: number, r: CallRecord, expiresAt: number): Promise<void> {
@@ -60,10 +60,15 @@ export class DynamoRecordStore implements RecordStore {
     );
   }
 
-  /** One idempotent marker per user and day (a single batch request): the day's distinct participants are a count of them. */
-  private async markParticipants(sdkAppId: number, r: CallRecord, expiresAt: number): Promise<void> {
+  /**
+   * One idempotent marker per user and day (a single batch request): the day's distinct participants
+   * are a count of them. Only users who joined count (product-features.md), not those who only rang.
+   */
+  private async markParticipants(sdkAppId: number, r: CallRecord, expiresAt: number, details?: RecordDetails): Promise<void> {
     const pk = participantsPk(sdkAppId, dayOf(r.StartTime));
-    const users = [...new Set(r.CalleeList_Account)].slice(0, 25);
+    const joined = details ? details.members.filter((m) => m.joinedAt > 0).map((m) => m.userId) : r.CalleeList_Account;
+    const users = [...new Set(joined)].slice(0, 25);
+    if (users.length === 0) return;
     await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: users.map((u) => ({ PutRequest: { Item: { pk, sk: u, expiresAt } } })) } }));
   }
 
@@ -171,7 +176,9 @@ export class DynamoRecordStore implements RecordStore {
       this.countParticipants(sdkAppId, day),
       this.dayRecords(sdkAppId, start),
     ]);
-    return { day, calls, singleCalls: single, multiCalls: multi, participants, maxConcurrentCalls: maxConcurrent(records) };
+    // The overview's figure is the larger of the 1v1 maximum and the group maximum (product-features.md).
+    const peak = (type: string) => maxConcurrent(records.filter((r) => r.CallType === type));
+    return { day, calls, singleCalls: single, multiCalls: multi, participants, maxConcurrentCalls: Math.max(peak('SingleCall'), peak('MultiCall')) };
   }
 
   private async countParticipants(sdkAppId: number, day: string): Promise<number> {
@@ -188,14 +195,14 @@ export class DynamoRecordStore implements RecordStore {
   }
 
   /** Start and end of every call that started that day (for the day's peak of simultaneous calls). */
-  private async dayRecords(sdkAppId: number, start: number): Promise<{ StartTime: number; EndTime: number }[]> {
-    const spans: { StartTime: number; EndTime: number }[] = [];
+  private async dayRecords(sdkAppId: number, start: number): Promise<{ StartTime: number; EndTime: number; CallType: string }[]> {
+    const spans: { StartTime: number; EndTime: number; CallType: string }[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const out = await this.db.send(
-        new QueryCommand({ ...this.byTime(sdkAppId, { fromSec: start, toSec: start + 86399 }), ProjectionExpression: '#r.StartTime, #r.EndTime', ExpressionAttributeNames: { '#r': 'record' }, ExclusiveStartKey: startKey }),
+        new QueryCommand({ ...this.byTime(sdkAppId, { fromSec: start, toSec: start + 86399 }), ProjectionExpression: '#r.StartTime, #r.EndTime, #r.CallType', ExpressionAttributeNames: { '#r': 'record' }, ExclusiveStartKey: startKey }),
       );
-      for (const item of out.Items ?? []) spans.push(item.record as { StartTime: number; EndTime: number });
+      for (const item of out.Items ?? []) spans.push(item.record as { StartTime: number; EndTime: number; CallType: string });
       startKey = out.LastEvaluatedKey;
     } while (startKey);
     return spans;

@@ -12,9 +12,21 @@ export interface LocalConnection {
 }
 
 
+/** WebSocket frames the gateway carried, as API Gateway bills messages (benchmarks count the work of a call). */
+export interface FrameCounts {
+  /** Frames received from clients (each one invokes a route). */
+  in: number;
+  /** Two-way route responses sent back to the client. */
+  answered: number;
+  /** Frames sent through `@connections` POST. */
+  posted: number;
+}
+
 /** What the `@connections` endpoint needs from the gateway. */
 export interface ConnectionRegistry {
   readonly connections: Map<string, LocalConnection>;
+  /** Counted when present. */
+  readonly frames?: FrameCounts;
 }
 
 const MAX_POST_BYTES = 128 * 1024;
@@ -58,6 +70,7 @@ export async function handleManagementRequest(registry: ConnectionRegistry, req:
       return;
     }
     conn.ws.send(body.toString('utf8'));
+    if (registry.frames) registry.frames.posted += 1;
     res.writeHead(200).end();
     return;
   }

@@ -65,9 +65,18 @@ export class LocalHttpGateway {
   private readonly server: Server;
   private port = 0;
 
-  constructor(handler: HttpHandler, onError: (message: string, err: unknown) => void) {
+  /** `intercept` sees each request first (the local pages, `web-routes.ts`); what it declines goes to the handler. */
+  constructor(handler: HttpHandler, onError: (message: string, err: unknown) => void, intercept?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>) {
     this.server = createServer((req, res) => {
       void (async () => {
+        try {
+          if (intercept && (await intercept(req, res))) return;
+        } catch (err) {
+          onError('local page failed', err);
+          if (!res.headersSent) send(res, { statusCode: 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Internal Server Error' }) });
+          else res.destroy();
+          return;
+        }
         const body = await readBody(req);
         if (body === undefined) return send(res, { statusCode: 413, body: JSON.stringify({ message: 'Request Entity Too Large' }) });
         try {

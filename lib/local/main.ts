@@ -57,6 +57,7 @@ async function main(): Promise<void> {
   console.log(
     `CallSignal local stack ready: http ${runtime.httpUrl}  ws ${runtime.wsUrl}  sdkappid ${app.sdkAppId}  secret ${app.secretKeys[0]}  usersig: npx callsignal usersig --sdkappid ${app.sdkAppId} --userid alice`,
   );
+  console.log(`  web demo: ${runtime.httpUrl}/   records dashboard: ${runtime.httpUrl}/dashboard`);
   console.log(`  connect a client: ${runtime.wsUrl}/?sdkappid=${app.sdkAppId}&userid=alice&usersig=<UserSig>   (Ctrl-C to stop)`);
 }
 

@@ -20,6 +20,9 @@ import { ensureTable, startDynalite } from './dynamo.ts';
 import { LocalHttpGateway } from './http-gateway.ts';
 import { LocalQueue } from './local-queue.ts';
 import { LocalWebSocketGateway } from './ws-gateway.ts';
+import type { FrameCounts } from './connections-endpoint.ts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { makeWebRoutes } from './web-routes.ts';
 
 export interface LocalRuntimeOptions {
   host?: string;
@@ -36,6 +39,10 @@ export interface LocalRuntimeOptions {
   /** The demo app to provision (its secret is generated when not given). */
   demo?: { sdkAppId: number; secretKey?: string };
   logLevel?: string;
+  /** Called once with the DynamoDB client every handler shares, to add SDK middleware (benchmarks count requests and consumed capacity). */
+  instrumentDynamo?: (client: DynamoDBDocumentClient) => void;
+  /** Serve the demo page, the records dashboard and `/demo/usersig` on the HTTP port (default true; local only). */
+  web?: boolean;
 }
 
 export interface LocalRuntime {
@@ -44,6 +51,8 @@ export interface LocalRuntime {
   dynamoEndpoint: string;
   /** DynamoDB requests served so far, by operation (GetItem, Query, PutItem, UpdateItem, …). */
   dynamoRequests: Map<string, number>;
+  /** WebSocket frames in and out so far (out = answered + posted), live counts. */
+  wsFrames: FrameCounts;
   tableName: string;
   demoApp: App;
   deps: Deps;
@@ -130,13 +139,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       { timers: timersQueue, callbacks: callbacksQueue, deadLetters: new LocalDeadLetters(callbacksDlq), metrics, log },
     );
     const ready = deps;
+    if (options.instrumentDynamo) options.instrumentDynamo(sharedDynamoClient(ready));
     timersQueue.consume(makeTimers(ready));
     callbacksQueue.consume(makeCallbacks(ready));
     closers.push(async () => {
       for (const q of [timersQueue, timersDlq, callbacksQueue, callbacksDlq]) await q.close();
     });
 
-    const http = new LocalHttpGateway(makeHttp(ready), onError);
+    const demo = options.demo ?? { sdkAppId: 1400000001 };
+    const web = options.web === false ? undefined : makeWebRoutes({ demoSdkAppId: demo.sdkAppId, apps: ready.apps, wsPort, onError });
+    const http = new LocalHttpGateway(makeHttp(ready), onError, web);
     const httpPort = await http.start(options.httpPort ?? 0, host);
     closers.push(() => http.close());
 
@@ -145,13 +157,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const tick = setInterval(() => void sweepNow().catch((err) => onError('sweeper failed', err)), timing.sweeperPeriodSec * 1000);
     closers.push(async () => clearInterval(tick));
 
-    const demoApp = await provisionDemoApp(ready, options.demo ?? { sdkAppId: 1400000001 });
+    const demoApp = await provisionDemoApp(ready, demo);
     const shown = host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host;
     return {
       httpUrl: `http://${shown}:${httpPort}`,
       wsUrl: `ws://${shown}:${wsPort}`,
       dynamoEndpoint: dynamo.endpoint,
       dynamoRequests: dynamo.requests,
+      wsFrames: gateway.frames,
       tableName: LOCAL_TABLE,
       demoApp,
       deps: ready,
@@ -171,6 +184,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await close();
     throw err;
   }
+}
+
+/** The one document client `wire` gives every store (they share it; the call store holds it as `db`). */
+function sharedDynamoClient(deps: Deps): DynamoDBDocumentClient {
+  const db = (deps.calls as unknown as { db?: DynamoDBDocumentClient }).db;
+  if (!db?.middlewareStack) throw new Error('instrumentDynamo: the call store no longer exposes its DynamoDB client as `db`');
+  return db;
 }
 
 function need(deps: Deps | undefined): Deps {

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { WsEvent } from '../ws/speaker.ts';
-import { handleManagementRequest, type LocalConnection } from './connections-endpoint.ts';
+import { handleManagementRequest, type FrameCounts, type LocalConnection } from './connections-endpoint.ts';
 import { listen } from './listen.ts';
 
 /** The Lambda handlers behind the WebSocket API, as the stack wires them. */
@@ -30,6 +30,8 @@ const newConnectionId = () => `${randomBytes(11).toString('base64').replace(/[+/
  */
 export class LocalWebSocketGateway {
   readonly connections = new Map<string, LocalConnection>();
+  /** Frames in and out so far (out = answered + posted), for counting the work of a call. */
+  readonly frames: FrameCounts = { in: 0, answered: 0, posted: 0 };
   private readonly server: Server;
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -143,6 +145,7 @@ export class LocalWebSocketGateway {
     let idle = setTimeout(goAway, this.options.idleTimeoutMs ?? 600_000);
     const lifetime = setTimeout(goAway, this.options.maxLifetimeMs ?? 7_200_000);
     ws.on('message', (data, isBinary) => {
+      this.frames.in += 1;
       conn.lastActiveAt = Date.now();
       clearTimeout(idle);
       idle = setTimeout(goAway, this.options.idleTimeoutMs ?? 600_000);
@@ -176,7 +179,10 @@ export class LocalWebSocketGateway {
       this.options.onError('message handler failed', err);
       result = { statusCode: 500, body: JSON.stringify({ message: 'Internal server error', connectionId, requestId: context.requestId }) };
     }
-    if (result.body !== undefined && conn.ws.readyState === conn.ws.OPEN) conn.ws.send(result.body);
+    if (result.body !== undefined && conn.ws.readyState === conn.ws.OPEN) {
+      conn.ws.send(result.body);
+      this.frames.answered += 1;
+    }
   }
 }
 

@@ -168,3 +168,38 @@ describe('group calls through the client SDK', () => {
     expect(lists(a)).toEqual([]);
   });
 });
+
+describe('re-joining a group call', () => {
+  it('lets a member who left join the same call again and hang up from it', async () => {
+    const [a, b, c] = [await device('rj-a'), await device('rj-b'), await device('rj-c')];
+    const ringing = new Promise((r) => b.engine.on('onCallReceived', r));
+    const { callId } = await a.engine.calls(['rj-b'], MediaType.Audio, { chatGroupId: 'team' });
+    await ringing;
+    await b.engine.accept();
+    await expect.poll(() => a.engine.status).toBe('connected');
+    const joined = new Promise((r) => a.engine.on('onUserJoin', r));
+    await c.engine.join(callId);
+    await joined;
+    await c.engine.hangup();
+    expect(c.engine.status).toBe('idle');
+    await c.engine.join(callId);
+    expect([c.engine.status, c.engine.currentCallId]).toEqual(['connected', callId]);
+    await c.engine.hangup();
+    expect(c.engine.status).toBe('idle');
+  });
+});
+
+describe('dashboard counting (server side)', () => {
+  it('counts as participants only users who joined, and takes the larger of the 1v1 and group peaks', async () => {
+    const stats = await rt.deps.records.dailyStats(rt.demoApp.sdkAppId, new Date().toISOString().slice(0, 10));
+    const x = await device('pc-x');
+    const y = await device('pc-y');
+    const ringing = new Promise((r) => y.engine.on('onCallReceived', r));
+    await x.engine.calls(['pc-y'], MediaType.Audio);
+    await ringing;
+    await y.engine.reject();
+    await expect.poll(async () => (await rt.deps.records.dailyStats(rt.demoApp.sdkAppId, new Date().toISOString().slice(0, 10))).calls).toBe(stats.calls + 1);
+    // The rejected callee never joined: only the caller is a new participant.
+    expect((await rt.deps.records.dailyStats(rt.demoApp.sdkAppId, new Date().toISOString().slice(0, 10))).participants).toBe(stats.participants + 1);
+  });
+});
