@@ -1139,3 +1139,19 @@ export class RunChecker {
 
 const isCancelOf = (start: StartCommand, cmd: CallCommand | undefined, call: Call): boolean =>
   cmd?.type === 'hangup' && cmd.userId === start.caller.userId && call.acceptedAt === undefined;
+
+/** The record of alice's call 'call-1' with bob started at T0 (each test overrides what its story changes). */
+export const recordFor = (over: Partial<CallRecord>): CallRecord => ({
+  CallId: 'call-1',
+  Caller_Account: 'alice',
+  MediaType: 'Video',
+  CallType: 'SingleCall',
+  StartTime: Math.floor(T0 / 1000),
+  EndTime: Math.floor(T0 / 1000),
+  AcceptTime: 0,
+  CallResult: 'NormalEnd',
+  CalleeList_Account: ['alice', 'bob'],
+  RoomId: '123456',
+  RoomIdType: 1,
+  ...over,
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvitationHandledError, startCall } from '../../lib/calls/index.ts';
 import type { CallCommand, CallRecord, DeviceRef, InviteeInfo, Transition } from '../../lib/calls/index.ts';
-import { applyFrozen as apply, callbacksOf, device, eventsTo, frozen, reconnected, recordsOf, refusal, releasedLines, sendsOf, startCommand, T0 } from '../support/machine-model.ts';
+import { applyFrozen as apply, callbacksOf, device, eventsTo, frozen, reconnected, recordsOf, refusal, releasedLines, sendsOf, startCommand, recordFor, T0 } from '../support/machine-model.ts';
 
 // Example-based tests of the device commands of the pure call machine (lib/calls/devices.ts) and of
 // multi-device answering (DESIGN.md Invariant 1, "Devices"; spec/multi-device.md A.2): a device that logs
@@ -44,20 +44,6 @@ const online = (userId: string, d: DeviceRef, now: number): CallCommand => ({ ty
 const offline = (userId: string, d: DeviceRef, now: number): CallCommand => ({ type: 'memberOffline', now, userId, connectionId: d.connectionId });
 const notConnected = (reason: string, userId: string) => ({ event: 'onCallNotConnected', data: { mediaType: 'Video', reason, userId } });
 const memberOf = (t: Transition, userId: string) => t.call.members.find((m) => m.userId === userId);
-const recordFor = (over: Partial<CallRecord>): CallRecord => ({
-  CallId: 'call-1',
-  Caller_Account: 'alice',
-  MediaType: 'Video',
-  CallType: 'SingleCall',
-  StartTime: seconds(T0),
-  EndTime: seconds(T0),
-  AcceptTime: 0,
-  CallResult: 'NormalEnd',
-  CalleeList_Account: ['alice', 'bob'],
-  RoomId: '123456',
-  RoomIdType: 1,
-  ...over,
-});
 
 describe('call machine: a device logs in while its user is invited (deviceOnline)', () => {
   it('rings a device that logs in before the deadline with onCallReceived and the time left; it then answers like any ring target', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startCall } from '../../lib/calls/index.ts';
 import type { CallCommand, CallRecord, DeviceRef, Effect, InviteeInfo, MemberAction, Transition } from '../../lib/calls/index.ts';
-import { applyFrozen as apply, device, frozen, pushesOf, startCommand, T0 } from '../support/machine-model.ts';
+import { applyFrozen as apply, device, frozen, pushesOf, startCommand, recordFor, T0 } from '../support/machine-model.ts';
 
 // Example-based tests of offline pushes (lib/calls/emit.ts `offlinePush`): an invitee who starts ringing on no
 // device (she has no online device) is pushed — `Call.CallbackOfflinePush` Kind `Invite`, right after her (empty)
@@ -58,20 +58,7 @@ const callback = (command: 'Call.CallbackAfterStartCall' | 'Call.CallbackAfterEn
 const released = (userId: string): Effect => ({ kind: 'releaseLine', userId });
 const record = (over: Partial<CallRecord>): Effect => ({
   kind: 'record',
-  record: {
-    CallId: 'call-1',
-    Caller_Account: 'alice',
-    MediaType: 'Video',
-    CallType: 'SingleCall',
-    StartTime: seconds(T0),
-    EndTime: seconds(T0),
-    AcceptTime: 0,
-    CallResult: 'NormalEnd',
-    CalleeList_Account: ['alice', 'bob'],
-    RoomId: '123456',
-    RoomIdType: 1,
-    ...over,
-  },
+  record: recordFor(over),
   details: expect.anything(),
 });
 const notConnected = (reason: string, userId: string) => ({ mediaType: 'Video', reason, userId });

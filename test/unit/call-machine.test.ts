@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand, CallRuleError, InvitationHandledError, RefusedInStateError, startCall } from '../../lib/calls/index.ts';
 import type { CallCommand, CallRecord, DeviceRef, InviteeInfo, Transition } from '../../lib/calls/index.ts';
-import { applyFrozen as apply, callbacksOf, device, eventsTo, frozen, recordsOf, refusal, releasedLines, sendsOf, startCommand, T0 } from '../support/machine-model.ts';
+import { applyFrozen as apply, callbacksOf, device, eventsTo, frozen, recordsOf, refusal, releasedLines, sendsOf, startCommand, recordFor, T0 } from '../support/machine-model.ts';
 
 // Example-based tests of the pure call machine: the one-to-one scenarios of client-api.md §4 with the exact
 // events each device gets (DESIGN.md "Contradictions settled" for onCallNotConnected.userId), the records,
@@ -27,20 +27,6 @@ function aliceCallsGroup(invitees: InviteeInfo[]): Transition {
 }
 
 const by = (userId: string, d: DeviceRef, now: number) => ({ userId, device: d, now });
-const recordFor = (over: Partial<CallRecord>): CallRecord => ({
-  CallId: 'call-1',
-  Caller_Account: 'alice',
-  MediaType: 'Video',
-  CallType: 'SingleCall',
-  StartTime: seconds(T0),
-  EndTime: seconds(T0),
-  AcceptTime: 0,
-  CallResult: 'NormalEnd',
-  CalleeList_Account: ['alice', 'bob'],
-  RoomId: '123456',
-  RoomIdType: 1,
-  ...over,
-});
 
 describe('call machine: one-to-one calls', () => {
   it('rings every ring target of the callee once, tells the caller nothing yet, and schedules the ring timeout', () => {
