@@ -7,7 +7,7 @@ import { describeCommand, device, reconnected, RunChecker, startCommand, T0 } fr
 // every step the invariants of DESIGN.md (checked by RunChecker, see test/support/machine-model.ts).
 // FC_RUNS raises the number of runs, e.g. `FC_RUNS=100000 npx vitest run test/unit/call-machine.property*`;
 // FC_SEED replays the seed a failure printed.
-const RUNS = Number(process.env.FC_RUNS ?? 2_000);
+const RUNS = Number(process.env.FC_RUNS ?? 10_000);
 
 /**
  * Abstract steps: user and device are indexes taken modulo the actual counts, so they stay valid while the
