@@ -65,11 +65,21 @@ export class LocalWebSocketGateway {
 
   /** Closes every connection (running `$disconnect`), then the server. */
   async close(): Promise<void> {
-    for (const c of this.connections.values()) c.ws.close(1001, 'server shutting down');
-    await Promise.allSettled([...this.inFlight]);
+    // Every connection's close (and its `$disconnect`) must finish before the stores behind it shut down.
+    const closed = [...this.connections.values()].map(
+      (c) => new Promise<void>((resolve) => (c.ws.readyState === c.ws.CLOSED ? resolve() : (c.ws.once('close', () => resolve()), c.ws.close(1001, 'server shutting down')))),
+    );
+    await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 2_000))]);
+    for (const c of this.connections.values()) c.ws.terminate();
+    await this.drain();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    await Promise.allSettled([...this.inFlight]);
+    await this.drain();
+  }
+
+  /** Waits until no handler the gateway started is still running (handlers may start others). */
+  private async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   private track<T>(p: Promise<T>): void {

@@ -18,6 +18,12 @@ const roomId = v.union(
 );
 const httpUrl = v.pipe(v.string(), v.maxBytes(500, 'avatar is at most 500 bytes'), v.regex(/^https?:\/\/\S+$/i, 'avatar must be an http(s) URL'));
 
+/** OfflinePushInfo (client-api.md §2.2): flat fields of strings, numbers and booleans, a few KB at most. */
+const offlinePushInfo = v.pipe(
+  v.record(v.string(), v.union([v.pipe(v.string(), v.maxBytes(1024)), v.number(), v.boolean()]), 'params.offlinePushInfo must be an object of strings, numbers and booleans'),
+  v.check((o) => Object.keys(o).length <= 32, 'params.offlinePushInfo has at most 32 fields'),
+);
+
 /** The data schema of each action (ws-protocol.md "Actions"). */
 export const ACTION_SCHEMAS = {
   login: v.object({
@@ -50,7 +56,7 @@ export const ACTION_SCHEMAS = {
         timeout: v.optional(v.pipe(v.number('params.timeout must be a number of seconds'), v.safeInteger('params.timeout must be a whole number of seconds'))),
         userData: v.optional(v.pipe(v.string('params.userData must be a string'), v.maxBytes(4096, 'params.userData is at most 4096 bytes'))),
         chatGroupId: v.optional(v.pipe(v.string('params.chatGroupId must be a string'), v.maxBytes(128, 'params.chatGroupId is at most 128 bytes'))),
-        offlinePushInfo: v.optional(v.record(v.string(), v.unknown(), 'params.offlinePushInfo must be an object')),
+        offlinePushInfo: v.optional(offlinePushInfo),
       }),
     ),
   }),
@@ -66,7 +72,7 @@ export const ACTION_SCHEMAS = {
       v.object({
         timeout: v.optional(v.pipe(v.number('params.timeout must be a number of seconds'), v.safeInteger('params.timeout must be a whole number of seconds'))),
         userData: v.optional(v.pipe(v.string('params.userData must be a string'), v.maxBytes(4096, 'params.userData is at most 4096 bytes'))),
-        offlinePushInfo: v.optional(v.record(v.string(), v.unknown(), 'params.offlinePushInfo must be an object')),
+        offlinePushInfo: v.optional(offlinePushInfo),
       }),
     ),
   }),

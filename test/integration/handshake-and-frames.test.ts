@@ -158,3 +158,17 @@ describe('profile and sync actions', () => {
     await Promise.all([a.close(), b.close()]);
   });
 });
+
+describe('offline push information', () => {
+  it('accepts flat OfflinePushInfo and refuses nested or oversized values with -1202', async () => {
+    const a = await RawClient.login(wsUrlFor(rt, 'op-a'), 'op-a');
+    const b = await RawClient.login(wsUrlFor(rt, 'op-b'), 'op-b');
+    const nested = await a.request('calls', { userIdList: ['op-b'], mediaType: 'Audio', params: { offlinePushInfo: { title: { deep: { deeper: 1 } } } } });
+    expect(nested.code).toBe(-1202);
+    expect(nested.message).toMatch(/offlinePushInfo/);
+    const ok = await a.request('calls', { userIdList: ['op-b'], mediaType: 'Audio', params: { offlinePushInfo: { title: 'Call', desc: 'a calls', ignoreIOSBadge: true, androidVIVOClassification: 1 } } });
+    expect(ok.code).toBe(0);
+    await a.request('hangup', { callId: ok.data.callId });
+    await Promise.all([a.close(), b.close()]);
+  });
+});
