@@ -16,6 +16,9 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
+/** Virtual users call far faster than people: with the abuse limits on, benchmarks would measure them. */
+const BENCH_LIMITS = { callsPerMinute: 1_000_000, wsFramesPerSec: 1_000_000 };
+
 /**
  * Starts the whole stack in this process on free ports, with the documented timing except: no sweeper
  * tick and no heartbeat expiry while a benchmark runs (its virtual users do not heartbeat), and a 1 s
@@ -29,6 +32,7 @@ export async function startStack(): Promise<BenchStack> {
     dynamoPort: 0,
     logLevel: 'ERROR',
     timing: { minRingTimeoutSec: 1, sweeperPeriodSec: 3600, heartbeatTimeoutSec: 3600 },
+    demo: { sdkAppId: 1400000001, settings: BENCH_LIMITS },
     instrumentDynamo: meter.instrument,
   });
   // Warm the per-process caches, as on a warm Lambda.
@@ -97,7 +101,7 @@ export async function startChildStack(): Promise<ChildStack> {
   const secretKey = randomBytes(32).toString('hex');
   const child = spawn(process.execPath, ['--import', 'tsx', 'lib/local/main.ts'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, HTTP_PORT: '0', WS_PORT: '0', DYNAMO_PORT: '0', DEMO_SECRET_KEY: secretKey, LOG_LEVEL: 'ERROR', SWEEPER_PERIOD_SEC: '3600', HEARTBEAT_TIMEOUT_SEC: '3600', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: { ...process.env, HTTP_PORT: '0', WS_PORT: '0', DYNAMO_PORT: '0', DEMO_SECRET_KEY: secretKey, DEMO_CALLS_PER_MINUTE: String(BENCH_LIMITS.callsPerMinute), DEMO_WS_FRAMES_PER_SEC: String(BENCH_LIMITS.wsFramesPerSec), LOG_LEVEL: 'ERROR', SWEEPER_PERIOD_SEC: '3600', HEARTBEAT_TIMEOUT_SEC: '3600', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const close = () =>

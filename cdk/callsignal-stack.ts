@@ -24,7 +24,14 @@ export interface CallSignalStackProps extends StackProps {
   alarmEmail?: string;
   /** Reserved concurrency of every function; none by default. */
   reservedConcurrency?: number;
+  /** WebSocket messages per second across the stage (API Gateway throttling). */
+  wsStageRatePerSec?: number;
+  /** Burst of the same throttle. */
+  wsStageBurst?: number;
 }
+
+/** The WebSocket stage's default throttle: well under the account's 10,000/s, above any expected load. */
+export const WS_STAGE_THROTTLE = { rateLimit: 2_000, burstLimit: 5_000 };
 
 /** How many times SQS delivers a timer before it moves to the dead-letter queue. */
 const TIMER_MAX_RECEIVES = 5;
@@ -83,6 +90,7 @@ export class CallSignalStack extends Stack {
       message: message.fn,
       actions: Object.keys(ACTION_SCHEMAS),
       removalPolicy,
+      throttle: { rateLimit: props.wsStageRatePerSec ?? WS_STAGE_THROTTLE.rateLimit, burstLimit: props.wsStageBurst ?? WS_STAGE_THROTTLE.burstLimit },
     });
 
     // Every function built by `wire()` reads and writes the table, reaches clients and schedules timers

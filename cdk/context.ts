@@ -7,7 +7,8 @@ import type { CallSignalStackProps } from './callsignal-stack.ts';
  * with the stack), `logLevel` (default `INFO`), `callbackAllowedHosts` (comma-separated callback hosts
  * exempt from the private-address check; none by default), `alarmEmail` (alarms e-mail this address
  * through an SNS topic; none by default), `reservedConcurrency` (a positive integer reserved for every
- * function; none by default).
+ * function; none by default), `wsStageRatePerSec` / `wsStageBurst` (the WebSocket stage's message
+ * throttle across all connections; 2,000/s and 5,000 by default).
  */
 export function stackPropsFromContext(node: Node): CallSignalStackProps & { stackName: string } {
   const text = (key: string, fallback: string): string => {
@@ -23,6 +24,8 @@ export function stackPropsFromContext(node: Node): CallSignalStackProps & { stac
     callbackAllowedHosts: text('callbackAllowedHosts', '').split(',').map((h) => h.trim()).filter(Boolean),
     alarmEmail: alarmEmail || undefined,
     reservedConcurrency: positiveInteger(node, 'reservedConcurrency'),
+    wsStageRatePerSec: positiveInteger(node, 'wsStageRatePerSec'),
+    wsStageBurst: positiveInteger(node, 'wsStageBurst'),
   };
 }
 

@@ -6,6 +6,8 @@ import { expireCredential } from '../lib/usecases/presence.ts';
 import { errorEventFrame, parseFrame, responseFrame } from '../lib/ws/frames.ts';
 import { speakerOf, type WsEvent } from '../lib/ws/speaker.ts';
 import { wire } from '../lib/wiring.ts';
+import { FrameLimiter } from '../lib/ws/frame-limiter.ts';
+import { APP_DEFAULTS } from '../lib/apps/app.ts';
 
 /** What the route returns: API Gateway sends `body` back to the client (two-way route response). */
 export interface WsResult {
@@ -15,7 +17,10 @@ export interface WsResult {
 
 /** Every action route and `$default`: parse the frame → one use case → the response frame. */
 export function makeHandler(deps: Deps) {
+  const limiter = new FrameLimiter();
   return async (event: WsEvent): Promise<WsResult> => {
+    const refused = await applyFrameLimit(deps, limiter, event);
+    if (refused) return refused;
     const parsed = parseFrame(event.body ?? '');
     if (!parsed.ok) {
       const { requestId, action } = parsed;
@@ -42,6 +47,26 @@ export function makeHandler(deps: Deps) {
     if (closing) await deps.connections.close(who.connectionId);
     return { statusCode: 200 };
   };
+}
+
+/**
+ * The per-connection frame rate (SECURITY.md "Abuse limits"): a frame over the limit is dropped and
+ * answered with `onError` -1401; a connection that keeps going is told so and closed.
+ */
+async function applyFrameLimit(deps: Deps, limiter: FrameLimiter, event: WsEvent): Promise<WsResult | undefined> {
+  const who = speakerOf(event);
+  const app = await deps.apps.getApp(who.sdkAppId);
+  const framesPerSec = app?.wsFramesPerSec ?? APP_DEFAULTS.wsFramesPerSec;
+  const refusalsBeforeClose = app?.wsRefusalsBeforeClose ?? APP_DEFAULTS.wsRefusalsBeforeClose;
+  const verdict = limiter.check(who.connectionId, deps.clock.now(), { framesPerSec, refusalsBeforeClose });
+  if (verdict === 'accept') return undefined;
+  deps.metrics.count('FramesRateLimited');
+  const limit = `at most ${framesPerSec} frames per second per connection (bursts of ${2 * framesPerSec})`;
+  if (verdict === 'refuse') return { statusCode: 200, body: errorEventFrame(-1401, `rate limit: ${limit}; this frame was dropped`, deps.clock.now()) };
+  deps.log.warn('closing a connection over its frame rate', { sdkAppId: who.sdkAppId, userId: who.userId, connectionId: who.connectionId });
+  await deps.connections.post(who.connectionId, errorEventFrame(-1401, `rate limit: ${limit}; ${refusalsBeforeClose} frames were dropped within 10 s, so the connection is closed`, deps.clock.now()));
+  await deps.connections.close(who.connectionId);
+  return { statusCode: 200 };
 }
 
 export const handler = lambdaEntry(() => makeHandler(wire(loadConfig(process.env))));

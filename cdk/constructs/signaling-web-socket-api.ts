@@ -28,6 +28,8 @@ export interface SignalingWebSocketApiProps {
   actions: readonly string[];
   /** Applied to the stage's access log group. */
   removalPolicy: RemovalPolicy;
+  /** The stage's message throttling, across all connections: the ceiling above the per-connection limits. */
+  throttle: { rateLimit: number; burstLimit: number };
 }
 
 /** Why the routes after `$connect` carry no authorizer (cdk-nag APIG4). */
@@ -73,6 +75,7 @@ export class SignalingWebSocketApi extends Construct {
       webSocketApi: this.api,
       stageName: props.stageName,
       autoDeploy: true,
+      throttle: props.throttle,
       accessLogSettings: accessLogSettings(this, 'AccessLogs', WEBSOCKET_ACCESS_LOG_FIELDS, props.removalPolicy),
     });
     this.stage.node.addDependency(logging.account);

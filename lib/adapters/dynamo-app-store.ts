@@ -1,5 +1,7 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { App } from '../apps/app.ts';
+import { APP_DEFAULTS, type App } from '../apps/app.ts';
+
+const ABUSE_DEFAULTS = { callsPerMinute: APP_DEFAULTS.callsPerMinute, wsFramesPerSec: APP_DEFAULTS.wsFramesPerSec, wsRefusalsBeforeClose: APP_DEFAULTS.wsRefusalsBeforeClose };
 import { appKey } from '../store/keys.ts';
 import type { AppStore } from '../ports/store.ts';
 import { isConditionFailed } from './dynamo-errors.ts';
@@ -13,7 +15,9 @@ export class DynamoAppStore implements AppStore {
 
   async getApp(sdkAppId: number): Promise<App | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: appKey(sdkAppId), ConsistentRead: true }));
-    return (out.Item?.app as App | undefined) ?? undefined;
+    const app = out.Item?.app as App | undefined;
+    // Apps stored before a setting existed get its default.
+    return app && { ...ABUSE_DEFAULTS, ...app };
   }
 
   async createApp(app: App): Promise<boolean> {

@@ -1,7 +1,11 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEVICE_SK_PREFIX, deviceSk, LINE_SK, PROFILE_SK, userPk } from '../store/keys.ts';
-import type { DeviceItem, LineAttempt, ProfileItem, ProfileUpdate, UserStore, UserView } from '../ports/store.ts';
+import type { DeviceItem, LineAttempt, LineLimited, ProfileItem, ProfileUpdate, UserStore, UserView } from '../ports/store.ts';
 import { isConditionFailed } from './dynamo-errors.ts';
+import { TABLE_SCHEMA } from '../store/schema.ts';
+
+/** A freed line item (kept for its calls-per-minute window) expires this long after it was freed. */
+const FREE_LINE_TTL_SEC = 24 * 3600;
 
 /** Custom profile fields are stored flat on the profile item as `custom_<keyword>`, so one SET merges them. */
 const CUSTOM_PREFIX = 'custom_';
@@ -53,7 +57,7 @@ export class DynamoUserStore implements UserStore {
       for (const item of out.Items ?? []) {
         const { pk: _pk, sk, ...rest } = item;
         if (sk === PROFILE_SK) view.profile = profileOf(rest);
-        else if (sk === LINE_SK) view.line = rest as UserView['line'];
+        else if (sk === LINE_SK && rest.callId !== undefined) view.line = { callId: String(rest.callId), since: Number(rest.since) };
         else if (String(sk).startsWith(DEVICE_SK_PREFIX)) view.devices.push(rest as DeviceItem);
       }
       startKey = out.LastEvaluatedKey;
@@ -171,41 +175,62 @@ export class DynamoUserStore implements UserStore {
     );
   }
 
-  async acquireLine(sdkAppId: number, userId: string, callId: string, now: number, staleCallId?: string): Promise<LineAttempt> {
+  acquireLine(sdkAppId: number, userId: string, callId: string, now: number, staleCallId?: string): Promise<LineAttempt>;
+  acquireLine(sdkAppId: number, userId: string, callId: string, now: number, staleCallId: string | undefined, callsPerMinute: number): Promise<LineAttempt | LineLimited>;
+  async acquireLine(sdkAppId: number, userId: string, callId: string, now: number, staleCallId?: string, callsPerMinute?: number): Promise<LineAttempt | LineLimited> {
     const key = { pk: userPk(sdkAppId, userId), sk: LINE_SK };
-    const values: Record<string, unknown> = { ':cid': callId };
-    let condition = 'attribute_not_exists(pk) OR callId = :cid';
-    if (staleCallId) {
-      values[':stale'] = staleCallId;
-      condition += ' OR callId = :stale';
+    const free = `(attribute_not_exists(callId) OR callId = :cid${staleCallId ? ' OR callId = :stale' : ''})`;
+    const values: Record<string, unknown> = { ':cid': callId, ':now': now, ...(staleCallId ? { ':stale': staleCallId } : {}) };
+    const window = Math.floor(now / 60_000);
+    // The caller's calls-per-minute window lives on the line item, so counting costs no extra write
+    // in the usual case (a user's first call of a minute takes the reset form; later ones increment).
+    const forms =
+      callsPerMinute === undefined
+        ? [{ set: 'callId = :cid, since = :now', condition: free, values }]
+        : [
+            { set: 'callId = :cid, since = :now, rlWindow = :w, rlCount = :one', condition: `${free} AND (attribute_not_exists(rlWindow) OR rlWindow <> :w)`, values: { ...values, ':w': window, ':one': 1 } },
+            { set: 'callId = :cid, since = :now, rlCount = rlCount + :one', condition: `${free} AND rlWindow = :w AND rlCount < :limit`, values: { ...values, ':w': window, ':one': 1, ':limit': callsPerMinute } },
+          ];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      for (const form of forms) {
+        try {
+          const out = await this.db.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: key,
+              UpdateExpression: `SET ${form.set} REMOVE ${TABLE_SCHEMA.ttlAttribute}`,
+              ConditionExpression: form.condition,
+              ExpressionAttributeValues: form.values,
+              ReturnValues: 'ALL_OLD',
+            }),
+          );
+          return { acquired: true, alreadyOurs: out.Attributes?.callId === callId };
+        } catch (err) {
+          if (!isConditionFailed(err)) throw err;
+        }
+      }
+      // dynalite returns no item with a failed condition, so the line is read (busy or limited path only).
+      const held = (await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))).Item;
+      if (held?.callId === callId) return { acquired: true, alreadyOurs: true };
+      if (held?.callId !== undefined && held.callId !== staleCallId) return { acquired: false, heldBy: String(held.callId) };
+      if (callsPerMinute !== undefined && held?.rlWindow === window && Number(held.rlCount) >= callsPerMinute) {
+        return { acquired: false, limitedForMs: (window + 1) * 60_000 - now };
+      }
+      // The line changed between the write and the read: try again.
     }
-    try {
-      const out = await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...key, callId, since: now },
-          ConditionExpression: condition,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      return { acquired: true, alreadyOurs: out.Attributes?.callId === callId };
-    } catch (err) {
-      if (!isConditionFailed(err)) throw err;
-    }
-    // dynalite returns no item with a failed condition, so the holder is read (busy path only).
-    const held = await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
-    return held.Item ? { acquired: false, heldBy: String(held.Item.callId) } : this.acquireLine(sdkAppId, userId, callId, now);
+    throw new Error(`line of ${userId} kept changing while taking it for ${callId}`);
   }
 
   async releaseLine(sdkAppId: number, userId: string, callId: string): Promise<void> {
+    // The item stays (it carries the calls-per-minute window) and expires a day after the line was freed.
     try {
       await this.db.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.table,
           Key: { pk: userPk(sdkAppId, userId), sk: LINE_SK },
+          UpdateExpression: `REMOVE callId, since SET ${TABLE_SCHEMA.ttlAttribute} = :exp`,
           ConditionExpression: 'callId = :cid',
-          ExpressionAttributeValues: { ':cid': callId },
+          ExpressionAttributeValues: { ':cid': callId, ':exp': Math.floor(Date.now() / 1000) + FREE_LINE_TTL_SEC },
         }),
       );
     } catch (err) {

@@ -16,6 +16,12 @@ export interface App {
   recordRetentionDays: number;
   /** Overrides every REST endpoint's documented rate (requests per second for this app), e.g. for a bigger plan. */
   restRatePerSec?: number;
+  /** Abuse limit: `calls` a user may place per minute (counted on her line item, across all instances). */
+  callsPerMinute: number;
+  /** Abuse limit: frames a WebSocket connection may send per second (a token bucket of twice this size). */
+  wsFramesPerSec: number;
+  /** A connection whose frames were refused this many times within 10 s is closed. */
+  wsRefusalsBeforeClose: number;
   createdAt: number;
 }
 
@@ -27,6 +33,9 @@ export const APP_DEFAULTS = {
   groupJoinPolicy: 'open',
   recordRetentionDays: 90,
   jwtPublicKeys: [],
+  callsPerMinute: 30,
+  wsFramesPerSec: 20,
+  wsRefusalsBeforeClose: 50,
 } as const satisfies Partial<App>;
 
 /** Builds a complete app from the required fields and the defaults. */
@@ -42,6 +51,9 @@ export function newApp(input: { sdkAppId: number; name: string; secretKey: strin
     maxDevicesPerPlatform: APP_DEFAULTS.maxDevicesPerPlatform,
     groupJoinPolicy: APP_DEFAULTS.groupJoinPolicy,
     recordRetentionDays: APP_DEFAULTS.recordRetentionDays,
+    callsPerMinute: APP_DEFAULTS.callsPerMinute,
+    wsFramesPerSec: APP_DEFAULTS.wsFramesPerSec,
+    wsRefusalsBeforeClose: APP_DEFAULTS.wsRefusalsBeforeClose,
     createdAt: input.now,
   };
 }

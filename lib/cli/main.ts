@@ -13,7 +13,9 @@ Commands:
   app create [--sdkappid N] [--name NAME] [--secret KEY]   create an app (prints it, with its secret key)
   app show --sdkappid N                                    show an app's settings and keys
   app set --sdkappid N [--login-policy multi|single] [--max-devices N] [--group-join-policy open|invited]
-          [--retention-days N] [--name NAME]               change an app's settings
+          [--retention-days N] [--name NAME]
+          [--calls-per-minute N] [--ws-frames-per-sec N]
+          [--ws-refusals-before-close N]                    change an app's settings
   admin add|remove --sdkappid N --userid ID              manage the app's REST admins (at most 10; administrator stays)
   key rotate --sdkappid N [--secret KEY]                   a new signing key; the old one still verifies
   key retire --sdkappid N                                  only the newest key verifies
@@ -40,6 +42,9 @@ const OPTIONS = {
   'max-devices': { type: 'string' },
   'group-join-policy': { type: 'string' },
   'retention-days': { type: 'string' },
+  'calls-per-minute': { type: 'string' },
+  'ws-frames-per-sec': { type: 'string' },
+  'ws-refusals-before-close': { type: 'string' },
   secret: { type: 'string' },
   endpoint: { type: 'string' },
   url: { type: 'string' },
@@ -89,6 +94,9 @@ function settingsFrom(values: Options): Partial<App> {
     groupJoinPolicy: oneOf(values['group-join-policy'], 'group-join-policy', ['open', 'invited'] as const),
     ...(values['max-devices'] ? { maxDevicesPerPlatform: positiveInt(values['max-devices'], 'max-devices') } : {}),
     ...(values['retention-days'] ? { recordRetentionDays: positiveInt(values['retention-days'], 'retention-days') } : {}),
+    ...(values['calls-per-minute'] ? { callsPerMinute: positiveInt(values['calls-per-minute'], 'calls-per-minute') } : {}),
+    ...(values['ws-frames-per-sec'] ? { wsFramesPerSec: positiveInt(values['ws-frames-per-sec'], 'ws-frames-per-sec') } : {}),
+    ...(values['ws-refusals-before-close'] ? { wsRefusalsBeforeClose: positiveInt(values['ws-refusals-before-close'], 'ws-refusals-before-close') } : {}),
     ...(values.name ? { name: values.name } : {}),
   };
   return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));

@@ -22,12 +22,26 @@ function seconds(name: string, fallback: number): number {
   return value;
 }
 
+/** The demo app's abuse limits, when set in the environment (local load tests raise them). */
+function demoLimits(env: NodeJS.ProcessEnv): { callsPerMinute?: number; wsFramesPerSec?: number } {
+  const limit = (name: string): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
+    return value;
+  };
+  const callsPerMinute = limit('DEMO_CALLS_PER_MINUTE');
+  const wsFramesPerSec = limit('DEMO_WS_FRAMES_PER_SEC');
+  return { ...(callsPerMinute ? { callsPerMinute } : {}), ...(wsFramesPerSec ? { wsFramesPerSec } : {}) };
+}
+
 async function main(): Promise<void> {
   // Node 20 works today; the SDK's notice about its 2027 releases is for the README, not every start.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { values } = parseArgs({ options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
-    console.log('Usage: npm start [-- --data-dir DIR]\nEnv: HTTP_PORT (3000) WS_PORT (3001) DYNAMO_PORT (4567) HOST (127.0.0.1) DEMO_SDKAPPID DEMO_SECRET_KEY LOG_LEVEL and the timing variables in README.');
+    console.log('Usage: npm start [-- --data-dir DIR]\nEnv: HTTP_PORT (3000) WS_PORT (3001) DYNAMO_PORT (4567) HOST (127.0.0.1) DEMO_SDKAPPID DEMO_SECRET_KEY DEMO_CALLS_PER_MINUTE DEMO_WS_FRAMES_PER_SEC LOG_LEVEL and the timing variables in README.');
     return;
   }
   const sdkAppId = Number(process.env.DEMO_SDKAPPID ?? 1400000001);
@@ -39,7 +53,7 @@ async function main(): Promise<void> {
     dynamoPort: port('DYNAMO_PORT', DEFAULT_PORTS.dynamo),
     timing: timingFromEnv(process.env),
     connectionLimits: { idleTimeoutSec: seconds('WS_IDLE_TIMEOUT_SEC', 600), maxLifetimeSec: seconds('WS_MAX_LIFETIME_SEC', 7200) },
-    demo: { sdkAppId, ...(process.env.DEMO_SECRET_KEY ? { secretKey: process.env.DEMO_SECRET_KEY } : {}) },
+    demo: { sdkAppId, ...(process.env.DEMO_SECRET_KEY ? { secretKey: process.env.DEMO_SECRET_KEY } : {}), settings: demoLimits(process.env) },
     ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
     ...(process.env.LOG_LEVEL ? { logLevel: process.env.LOG_LEVEL } : {}),
   });

@@ -37,7 +37,7 @@ export interface LocalRuntimeOptions {
   /** Callback delivery: loopback URLs are allowed locally; tests lower the retry scale. */
   callbackPolicy?: Partial<CallbackPolicy>;
   /** The demo app to provision (its secret is generated when not given). */
-  demo?: { sdkAppId: number; secretKey?: string };
+  demo?: { sdkAppId: number; secretKey?: string; settings?: Partial<Pick<App, 'callsPerMinute' | 'wsFramesPerSec' | 'wsRefusalsBeforeClose'>> };
   logLevel?: string;
   /** Called once with the DynamoDB client every handler shares, to add SDK middleware (benchmarks count requests and consumed capacity). */
   instrumentDynamo?: (client: DynamoDBDocumentClient) => void;
@@ -71,15 +71,17 @@ export const LOCAL_TABLE = 'callsignal';
 export const LOCAL_STAGE = 'local';
 
 /** Creates the demo app, or keeps the persisted one (adopting `secretKey` if a different one is asked for). */
-async function provisionDemoApp(deps: Deps, demo: { sdkAppId: number; secretKey?: string }): Promise<App> {
+async function provisionDemoApp(deps: Deps, demo: NonNullable<LocalRuntimeOptions['demo']>): Promise<App> {
   const existing = await deps.apps.getApp(demo.sdkAppId);
+  const settings = demo.settings ?? {};
   if (existing) {
-    if ((!demo.secretKey || existing.secretKeys[0] === demo.secretKey) && existing.callbackSecret) return existing;
-    const updated = { ...existing, secretKeys: demo.secretKey ? [demo.secretKey] : existing.secretKeys, callbackSecret: existing.callbackSecret || randomBytes(32).toString('hex') };
+    const same = Object.entries(settings).every(([k, v]) => existing[k as keyof App] === v);
+    if ((!demo.secretKey || existing.secretKeys[0] === demo.secretKey) && existing.callbackSecret && same) return existing;
+    const updated = { ...existing, ...settings, secretKeys: demo.secretKey ? [demo.secretKey] : existing.secretKeys, callbackSecret: existing.callbackSecret || randomBytes(32).toString('hex') };
     await deps.apps.putApp(updated);
     return updated;
   }
-  const app = newApp({ sdkAppId: demo.sdkAppId, name: 'Demo app', secretKey: demo.secretKey ?? randomBytes(32).toString('hex'), callbackSecret: randomBytes(32).toString('hex'), now: Date.now() });
+  const app = { ...newApp({ sdkAppId: demo.sdkAppId, name: 'Demo app', secretKey: demo.secretKey ?? randomBytes(32).toString('hex'), callbackSecret: randomBytes(32).toString('hex'), now: Date.now() }), ...settings };
   await deps.apps.createApp(app);
   return app;
 }
@@ -109,12 +111,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const callbacksQueue = new LocalQueue({ name: 'callbacks', visibilityTimeoutMs: 30_000, maxReceiveCount: 3, deadLetterQueue: callbacksDlq });
     const metrics = new MemoryMetrics();
     let deps: Deps | undefined;
+    // Built once, like a warm Lambda instance: the message handler keeps per-connection frame budgets.
+    let onMessage: ReturnType<typeof makeMessage> | undefined;
     const gateway = new LocalWebSocketGateway(
       {
         authorizer: (e) => makeAuthorizer({ apps: need(deps).apps, users: need(deps).users, now: () => Date.now(), newLoginId: randomUUID, log })(e),
         connect: makeConnect(),
         disconnect: (e) => makeDisconnect(need(deps))(e),
-        message: (e) => makeMessage(need(deps))(e),
+        message: (e) => (onMessage ??= makeMessage(need(deps)))(e),
         actions: Object.keys(ACTION_SCHEMAS),
       },
       {

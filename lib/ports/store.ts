@@ -11,7 +11,7 @@ export interface StoredAnswer {
 export interface StoredCall {
   call: Call;
   version: number;
-  /** Answers to successful requests on this call, keyed `deviceId|requestId`. */
+  /** Answers to successful requests on this call, keyed `userId|deviceId|requestId`. */
   requests: Record<string, StoredAnswer>;
   /** The `calls` request that created it. */
   origin: { deviceId: string; requestId: string };
@@ -60,6 +60,12 @@ export interface UserView {
 /** Outcome of trying to take a user's line for a call. */
 export type LineAttempt = { acquired: true; alreadyOurs: boolean } | { acquired: false; heldBy: string };
 
+/** The user placed `callsPerMinute` calls this minute already; her window ends in `limitedForMs`. */
+export interface LineLimited {
+  acquired: false;
+  limitedForMs: number;
+}
+
 /** Calls, changed only by conditional writes on their version. */
 export interface CallStore {
   getCall(sdkAppId: number, callId: string): Promise<StoredCall | undefined>;
@@ -91,8 +97,13 @@ export interface UserStore {
   removeDevice(sdkAppId: number, userId: string, connectionId: string): Promise<void>;
   touchDevice(sdkAppId: number, userId: string, connectionId: string, now: number): Promise<boolean>;
   setProfileFields(sdkAppId: number, userId: string, fields: Partial<Pick<ProfileItem, 'nickname' | 'avatar' | 'multiDeviceAbility' | 'loggedOut'>>): Promise<void>;
-  /** Takes the line for `callId` if it is free, already ours, or held by `staleCallId`. */
+  /**
+   * Takes the line for `callId` if it is free, already ours, or held by `staleCallId`. With
+   * `callsPerMinute`, taking it also counts one call in the user's current minute and is refused
+   * (`limitedForMs`) once that many were counted.
+   */
   acquireLine(sdkAppId: number, userId: string, callId: string, now: number, staleCallId?: string): Promise<LineAttempt>;
+  acquireLine(sdkAppId: number, userId: string, callId: string, now: number, staleCallId: string | undefined, callsPerMinute: number): Promise<LineAttempt | LineLimited>;
   /** Frees the line if `callId` still holds it. */
   releaseLine(sdkAppId: number, userId: string, callId: string): Promise<void>;
 }

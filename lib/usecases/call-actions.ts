@@ -41,7 +41,7 @@ export async function runDeviceRequest(deps: Deps, who: Speaker, req: DeviceRequ
     who.sdkAppId,
     req.callId,
     async (stored) => req.command(stored, { now: deps.clock.now(), userId: who.userId, device: await deviceOf(stored) }),
-    { key: async (stored) => requestKeyOf(await deviceOf(stored), req.requestId), action: req.action, answer: req.answer ?? (() => ({})) },
+    { key: async (stored) => requestKeyOf(who.userId, await deviceOf(stored), req.requestId), action: req.action, answer: req.answer ?? (() => ({})) },
     req.missing,
   );
 }

@@ -3,8 +3,12 @@ import type { DeviceItem } from '../ports/store.ts';
 import type { Deps, Speaker } from './deps.ts';
 import { NotLoggedInError } from './errors.ts';
 
-/** The key under which a device's request answers are kept: a retry from a reconnected device finds them. */
-export const requestKeyOf = (device: Pick<DeviceRef, 'deviceId'>, requestId: string) => `${device.deviceId}|${requestId}`;
+/**
+ * The key under which a device's request answers are kept: a retry from a reconnected device finds
+ * them. It names the user too: device ids and request ids come from clients, so without it another
+ * user who sent the same pair would be handed this user's answer (tenancy test).
+ */
+export const requestKeyOf = (userId: string, device: Pick<DeviceRef, 'deviceId'>, requestId: string) => `${userId}|${device.deviceId}|${requestId}`;
 
 /** The device reference events are addressed to. */
 export function toDeviceRef(d: DeviceItem): DeviceRef {

@@ -32,3 +32,11 @@ export class ContentionError extends CallRuleError {
     if (options?.cause) this.cause = options.cause;
   }
 }
+
+/** -1401: an abuse limit refused the request (the message names the limit and when to retry). */
+export class RateLimitedError extends CallRuleError {
+  override readonly name = 'RateLimitedError';
+  constructor(message: string) {
+    super(-1401, message);
+  }
+}

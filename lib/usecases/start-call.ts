@@ -4,7 +4,8 @@ import type { DeviceRef, MediaType, OfflinePushInfo, RoomIdType } from '../calls
 import type { DeviceItem, LineAttempt, UserView } from '../ports/store.ts';
 import { callIdFor } from './call-id.ts';
 import type { Deps, Speaker } from './deps.ts';
-import { UnknownUserError } from './errors.ts';
+import { RateLimitedError, UnknownUserError } from './errors.ts';
+import { APP_DEFAULTS } from '../apps/app.ts';
 import { executeEffects } from './execute-effects.ts';
 import { requestKeyOf, requireDevice, toDeviceRef } from './devices.ts';
 import { runCallCommand, sweepAtOf } from './run-command.ts';
@@ -53,8 +54,8 @@ export async function placeCall(deps: Deps, who: Speaker, req: CallsRequest, req
   const now = deps.clock.now();
   const app = await deps.apps.getApp(sdkAppId);
   const callId = callIdFor(app?.secretKeys[0] ?? '', who.userId, device.deviceId, requestId);
-  const requestKey = requestKeyOf(device, requestId);
-  const own = await takeOwnLine(deps, who, callId, now);
+  const requestKey = requestKeyOf(who.userId, device, requestId);
+  const own = await takeOwnLine(deps, who, callId, now, app?.callsPerMinute ?? APP_DEFAULTS.callsPerMinute);
   if (own.kind === 'other') return answerHeldCall(deps, who, device, own.heldBy, req, requestKey);
   const lines = await Promise.all(req.userIdList.map((u) => takeLine(deps, sdkAppId, u, callId, now)));
   const roomId = req.roomId ?? deps.ids.roomId();
@@ -89,10 +90,17 @@ export async function placeCall(deps: Deps, who: Speaker, req: CallsRequest, req
 
 type OwnLine = { kind: 'ours'; acquired: true; alreadyOurs: boolean } | { kind: 'other'; acquired: false; heldBy: string };
 
-/** Takes the caller's own line; a line held by a call that has ended is stale and taken over. */
-async function takeOwnLine(deps: Deps, who: Speaker, callId: string, now: number): Promise<OwnLine> {
-  const attempt = await takeLine(deps, who.sdkAppId, who.userId, callId, now);
+/**
+ * Takes the caller's own line, counting the call against her calls-per-minute limit; a line held by
+ * a call that has ended is stale and taken over.
+ */
+async function takeOwnLine(deps: Deps, who: Speaker, callId: string, now: number, callsPerMinute: number): Promise<OwnLine> {
+  const attempt = await takeLine(deps, who.sdkAppId, who.userId, callId, now, callsPerMinute);
   if (attempt.acquired) return { kind: 'ours', acquired: true, alreadyOurs: attempt.alreadyOurs };
+  if ('limitedForMs' in attempt) {
+    deps.metrics.count('CallsRateLimited');
+    throw new RateLimitedError(`calls: at most ${callsPerMinute} calls per minute per user; retry in ${Math.ceil(attempt.limitedForMs / 1000)} s`);
+  }
   return { kind: 'other', acquired: false, heldBy: attempt.heldBy };
 }
 

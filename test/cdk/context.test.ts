@@ -13,12 +13,16 @@ describe('the stack settings from CDK context', () => {
       callbackAllowedHosts: [],
       alarmEmail: undefined,
       reservedConcurrency: undefined,
+      wsStageRatePerSec: undefined,
+      wsStageBurst: undefined,
     });
   });
 
   it('read alarmEmail, and reservedConcurrency as a number from cdk.json or a string from -c', () => {
     expect(propsFor({ alarmEmail: 'oncall@example.com', reservedConcurrency: 5 })).toMatchObject({ alarmEmail: 'oncall@example.com', reservedConcurrency: 5 });
     expect(propsFor({ reservedConcurrency: '12' }).reservedConcurrency).toBe(12);
+    expect(propsFor({ wsStageRatePerSec: '500', wsStageBurst: 800 })).toMatchObject({ wsStageRatePerSec: 500, wsStageBurst: 800 });
+    expect(() => propsFor({ wsStageBurst: '-1' })).toThrow(/context wsStageBurst must be a positive integer/);
     expect(propsFor({ callbackAllowedHosts: ' a.example.com, b.example.com ,' }).callbackAllowedHosts).toEqual(['a.example.com', 'b.example.com']);
   });
 

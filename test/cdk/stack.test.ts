@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_BUDGET_BYTES, REPO_ROOT } from '../../cdk/bundling.ts';
-import { CallSignalStack } from '../../cdk/callsignal-stack.ts';
+import { CallSignalStack, WS_STAGE_THROTTLE } from '../../cdk/callsignal-stack.ts';
 import type { SignalFunction } from '../../cdk/constructs/signal-function.ts';
 import { createTableInput, TABLE_SCHEMA } from '../../lib/store/schema.ts';
 import { ACTION_SCHEMAS } from '../../lib/ws/schemas.ts';
@@ -108,6 +108,13 @@ describe('the WebSocket API', () => {
   it('routes on the frame field action and deploys an auto-deployed stage named by the stage', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { ApiId: { Ref: wsApiId() }, StageName: 'dev', AutoDeploy: true });
+  });
+
+  it('throttles the stage\'s messages across all connections (the ceiling above the per-connection limit)', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      ApiId: { Ref: wsApiId() },
+      DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: WS_STAGE_THROTTLE.rateLimit, ThrottlingBurstLimit: WS_STAGE_THROTTLE.burstLimit }),
+    });
   });
 
   it('guards $connect with the REQUEST authorizer identified by the sdkappid and userid query strings, uncached', () => {

@@ -117,6 +117,8 @@ describe('fuzzing WebSocket frames (ws-message handler)', () => {
       // The fuzzed connection ids are not real sockets: keep what the handler posts for the checks.
       connections: { ...rt.deps.connections, post: async (_id: string, frame: string) => (posted.push(frame), 'sent' as const), close: async () => {} },
     } as Deps;
+    // The fuzzer is one fast connection: the abuse limits are tested elsewhere (test/integration/abuse-limits.test.ts).
+    await rt.deps.apps.putApp({ ...rt.demoApp, wsFramesPerSec: 1_000_000, callsPerMinute: 1_000_000 });
     handle = makeHandler(deps);
     await loginFresh();
   });

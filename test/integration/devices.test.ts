@@ -88,7 +88,7 @@ describe('who rings and who wins', () => {
   });
 
   it('lets exactly one of N devices accepting at the same instant win, 100 rounds in a row', async () => {
-    const app = await createApp(rt);
+    const app = await createApp(rt, { callsPerMinute: 1_000, wsFramesPerSec: 1_000 });
     const alice = await device(app, 'alice');
     const bobs = [await device(app, 'bob'), await device(app, 'bob', 'iOS'), await device(app, 'bob', 'Android'), await device(app, 'bob', 'Mac')];
     await bobs[0]!.request('enableMultiDeviceAbility', { enable: true });

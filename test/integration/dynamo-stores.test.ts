@@ -107,6 +107,26 @@ describe('DynamoUserStore on dynalite', () => {
     expect((await users.getUser(7, 'u2')).line).toBeUndefined();
   });
 
+  it('counts a caller\'s calls per minute on her line, across releases, and starts again next minute', async () => {
+    const minute = 29_000_000 * 60_000;
+    const take = (callId: string, at: number) => users.acquireLine(7, 'rl', callId, at, undefined, 2);
+    expect(await take('c1', minute + 1_000)).toEqual({ acquired: true, alreadyOurs: false });
+    await users.releaseLine(7, 'rl', 'c1');
+    expect((await users.getUser(7, 'rl')).line).toBeUndefined();
+    expect(await take('c2', minute + 2_000)).toEqual({ acquired: true, alreadyOurs: false });
+    await users.releaseLine(7, 'rl', 'c2');
+    // The third call of the minute is refused, with the time left in the window; the line stays free.
+    expect(await take('c3', minute + 20_000)).toEqual({ acquired: false, limitedForMs: 40_000 });
+    expect((await users.getUser(7, 'rl')).line).toBeUndefined();
+    // A busy line is reported as busy, not as limited; a retry of the call holding it is not refused.
+    expect(await users.acquireLine(7, 'rl', 'in', minute + 21_000)).toEqual({ acquired: true, alreadyOurs: false });
+    expect(await take('c4', minute + 22_000)).toEqual({ acquired: false, heldBy: 'in' });
+    expect(await take('in', minute + 23_000)).toEqual({ acquired: true, alreadyOurs: true });
+    await users.releaseLine(7, 'rl', 'in');
+    // Being called does not count: the next minute starts a new window.
+    expect(await take('c5', minute + 60_000)).toEqual({ acquired: true, alreadyOurs: false });
+  });
+
   it('lets exactly one of many concurrent calls take a free line', async () => {
     const attempts = await Promise.all(Array.from({ length: 20 }, (_, i) => users.acquireLine(7, 'u3', `call-${i}`, i)));
     expect(attempts.filter((a) => a.acquired)).toHaveLength(1);
