@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLE_SCHEMA } from '../lib/store/schema.ts';
 
@@ -51,8 +52,9 @@ export class DynamoMeter {
   private readonly shadow = new Map<string, KeyValues>();
 
   /** Adds the counting middleware to the client (the local runtime's `instrumentDynamo` option). */
-  readonly instrument = (client: DynamoDBDocumentClient): void => {
-    client.middlewareStack.add(
+  readonly instrument = (client: DynamoDBDocumentClient | DynamoDBClient): void => {
+    // Both clients' stacks take the same middleware; their generic types differ only in the command unions.
+    (client.middlewareStack as DynamoDBDocumentClient['middlewareStack']).add(
       (next, context) => async (args) => {
         const op = String(context.commandName ?? 'Unknown').replace(/Command$/, '');
         const input = { ...(args.input as Record<string, unknown>) };

@@ -5,7 +5,8 @@ import { loadConfig } from '../lib/config.ts';
 import { lambdaEntry } from '../lib/runtime/lambda-entry.ts';
 import { sqsBatchHandler } from '../lib/runtime/sqs-batch.ts';
 import type { Deps } from '../lib/usecases/deps.ts';
-import { wire } from '../lib/wiring.ts';
+import { dynamoClient, wire } from '../lib/wiring.ts';
+import { PowertoolsOnce } from '../lib/adapters/powertools-once.ts';
 
 /**
  * The callbacks queue consumer: one delivery attempt per message (failures are re-enqueued with the
@@ -20,4 +21,8 @@ export function makeHandler(deps: Deps): (event: SQSEvent) => Promise<SQSBatchRe
   };
 }
 
-export const handler = lambdaEntry(() => makeHandler(wire(loadConfig(process.env))));
+export const handler = lambdaEntry(() => {
+  const config = loadConfig(process.env);
+  // Its own low-level client: Powertools marshals its items itself.
+  return makeHandler(wire(config, { once: new PowertoolsOnce(dynamoClient(config), config.tableName) }));
+});

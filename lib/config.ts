@@ -12,6 +12,8 @@ export interface Timing {
   heartbeatTimeoutSec: number;
   disconnectGraceSec: number;
   sweeperPeriodSec: number;
+  /** How long after a call ended the sweeper checks that its record was written (and finishes it if not). */
+  settleCheckSec: number;
 }
 
 export const DEFAULT_TIMING: Timing = {
@@ -22,6 +24,7 @@ export const DEFAULT_TIMING: Timing = {
   heartbeatTimeoutSec: 90,
   disconnectGraceSec: 15,
   sweeperPeriodSec: 60,
+  settleCheckSec: 60,
 };
 
 /** How callbacks are delivered (DESIGN.md: retries, SSRF rule); tests lower the retry scale. */
@@ -78,6 +81,7 @@ const TIMING_ENV: Record<keyof Timing, string> = {
   heartbeatTimeoutSec: 'HEARTBEAT_TIMEOUT_SEC',
   disconnectGraceSec: 'DISCONNECT_GRACE_SEC',
   sweeperPeriodSec: 'SWEEPER_PERIOD_SEC',
+  settleCheckSec: 'SETTLE_CHECK_SEC',
 };
 
 /** Reads the timing settings from the environment, defaults for what is absent. */

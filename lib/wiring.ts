@@ -19,6 +19,7 @@ import type { Metrics } from './ports/metrics.ts';
 import { CachedAppStore } from './apps/cached-app-store.ts';
 import type { Config } from './config.ts';
 import type { Queue } from './ports/queue.ts';
+import type { Once } from './ports/once.ts';
 import type { Deps } from './usecases/deps.ts';
 
 /** Static credentials for the local runtime (dynalite and the local endpoints accept any). */
@@ -26,18 +27,29 @@ export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local
 
 /** The DynamoDB document client for a config (also used by the CLI). */
 export function documentClient(config: Pick<Config, 'region' | 'dynamoEndpoint'> & { local?: boolean }): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({
+  return DynamoDBDocumentClient.from(dynamoClient(config), { marshallOptions: { removeUndefinedValues: true } });
+}
+
+export function dynamoClient(config: Pick<Config, 'region' | 'dynamoEndpoint'> & { local?: boolean }): DynamoDBClient {
+  return new DynamoDBClient({
     ...(config.region ? { region: config.region } : {}),
     ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}),
     ...(config.local ? { credentials: LOCAL_CREDENTIALS, region: 'local' } : {}),
   });
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
+
+/**
+ * Only the callbacks worker runs work once per key (it passes a `PowertoolsOnce`): keeping Powertools
+ * idempotency out of `wire()` keeps it out of the other functions' bundles.
+ */
+const ONLY_IN_THE_CALLBACKS_WORKER: Once = {
+  run: () => Promise.reject(new Error('deps.once is wired only in the callbacks worker')),
+};
 
 /** Builds every adapter once per process (cold start), from the config. The local runtime overrides the queues. */
 export function wire(
   config: Config & { local?: boolean },
-  overrides: { timers?: Queue; callbacks?: Queue; deadLetters?: DeadLetters; metrics?: Metrics; log?: Deps['log'] } = {},
+  overrides: { timers?: Queue; callbacks?: Queue; deadLetters?: DeadLetters; metrics?: Metrics; log?: Deps['log']; once?: Once } = {},
 ): Deps {
   const db = documentClient(config);
   const appStore = new DynamoAppStore(db, config.tableName);
@@ -57,6 +69,7 @@ export function wire(
     callbackConfigs: new CachedCallbackConfigs(admin),
     callbacks,
     deadLetters,
+    once: overrides.once ?? ONLY_IN_THE_CALLBACKS_WORKER,
     callbackPolicy: config.callbackPolicy,
     metrics: overrides.metrics ?? new EmfMetrics(),
     apps: new CachedAppStore(appStore),

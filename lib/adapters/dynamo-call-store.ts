@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import type { Call } from '../calls/types.ts';
 import { callKey, pad } from '../store/keys.ts';
 import { SWEEP_SHARDS } from '../store/schema.ts';
-import { VersionConflictError, type CallStore, type StoredAnswer, type StoredCall } from '../ports/store.ts';
+import { VersionConflictError, type CallStore, type OutboxEntry, type StoredAnswer, type StoredCall } from '../ports/store.ts';
 import { isConditionFailed } from './dynamo-errors.ts';
 
 /** How long a call item stays after its last change (replayed requests and late 8010 answers need it). */
@@ -18,10 +18,17 @@ export function sweepShard(callId: string): number {
 /** Live calls are found by room (REST `dismiss_room`); numeric 123 and string "123" are different rooms. */
 export const roomKey = (sdkAppId: number, roomId: number | string) => `ROOM#${sdkAppId}#${typeof roomId}:${roomId}`;
 
+/**
+ * The sweeper index: live calls under `SWEEP#<shard>` by their next deadline, ended calls under
+ * `SETTLE#<shard>` by when to check their record (read once, past a cursor: no write per call).
+ */
 const sweepKeys = (call: Call, sweepAt: number) => ({
-  gsi2pk: `SWEEP#${sweepShard(call.callId)}`,
+  gsi2pk: `${call.status === 'ended' ? 'SETTLE' : 'SWEEP'}#${sweepShard(call.callId)}`,
   gsi2sk: `${pad(sweepAt)}#${call.sdkAppId}#${call.callId}`,
 });
+
+/** Where the sweeper got to in each `SETTLE#` shard. */
+const SETTLE_CURSOR_KEY = { pk: 'SWEEPER', sk: 'SETTLE_CURSOR' };
 
 /** Ended calls expire a day after their end; live calls never expire (a call may last longer than a day). */
 const expiresAt = (endedAt: number) => Math.floor(endedAt / 1000) + CALL_ITEM_TTL_SEC;
@@ -36,17 +43,18 @@ export class DynamoCallStore implements CallStore {
   async getCall(sdkAppId: number, callId: string): Promise<StoredCall | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: callKey(sdkAppId, callId), ConsistentRead: true }));
     if (!out.Item) return undefined;
-    const { call, version, requests, origin } = out.Item as StoredCall;
-    return { call, version, requests: requests ?? {}, origin };
+    const { call, version, requests, origin, outbox } = out.Item as StoredCall;
+    return { call, version, requests: requests ?? {}, origin, outbox: outbox ?? [] };
   }
 
-  async createCall(call: Call, origin: StoredCall['origin'], sweepAt: number | undefined): Promise<boolean> {
+  async createCall(call: Call, origin: StoredCall['origin'], sweepAt: number | undefined, outbox: OutboxEntry[]): Promise<boolean> {
     const item = {
       ...callKey(call.sdkAppId, call.callId),
       call,
       version: 1,
       requests: {},
       origin,
+      outbox,
       ...(call.endedAt === undefined ? { gsi1pk: roomKey(call.sdkAppId, call.roomId), gsi1sk: call.callId } : { expiresAt: expiresAt(call.endedAt) }),
       ...(sweepAt === undefined ? {} : sweepKeys(call, sweepAt)),
     };
@@ -59,7 +67,7 @@ export class DynamoCallStore implements CallStore {
     }
   }
 
-  async saveCall(call: Call, expectedVersion: number, sweepAt: number | undefined, answer?: { key: string; answer: StoredAnswer }): Promise<void> {
+  async saveCall(call: Call, expectedVersion: number, sweepAt: number | undefined, answer?: { key: string; answer: StoredAnswer }, outbox?: OutboxEntry[]): Promise<void> {
     const names: Record<string, string> = { '#call': 'call', '#version': 'version' };
     const values: Record<string, unknown> = {
       ':call': call,
@@ -72,6 +80,10 @@ export class DynamoCallStore implements CallStore {
       values[':exp'] = expiresAt(call.endedAt);
       set.push('expiresAt = :exp');
       remove.push('gsi1pk', 'gsi1sk');
+    }
+    if (outbox) {
+      values[':outbox'] = outbox;
+      set.push('outbox = :outbox');
     }
     if (answer) {
       names['#requests'] = 'requests';
@@ -132,5 +144,38 @@ export class DynamoCallStore implements CallStore {
         return { sdkAppId: Number(app), callId: callId ?? '' };
       }),
     );
+  }
+
+  async endedCallsToSettle(before: number, limit: number): Promise<{ calls: StoredCall[]; done: () => Promise<void> }> {
+    const cursorItem = await this.db.send(new GetCommand({ TableName: this.table, Key: SETTLE_CURSOR_KEY, ConsistentRead: true }));
+    const cursors = { ...((cursorItem.Item?.cursors as Record<string, string> | undefined) ?? {}) };
+    const shards = Array.from({ length: SWEEP_SHARDS }, (_, i) => String(i));
+    const pages = await Promise.all(
+      shards.map(async (shard) => {
+        const out = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: 'gsi2',
+            // The index projects whole items: the calls come with it, no read per call.
+            KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :after AND :before',
+            ExpressionAttributeValues: { ':pk': `SETTLE#${shard}`, ':after': cursors[shard] ?? '0', ':before': `${pad(before)}#~` },
+            Limit: limit + 1,
+          }),
+        );
+        // BETWEEN includes the cursor: the item it names was settled by the previous sweep.
+        const items = (out.Items ?? []).filter((item) => item.gsi2sk !== cursors[shard]);
+        const last = items.at(-1);
+        if (last) cursors[shard] = String(last.gsi2sk);
+        return items.map(({ call, version, requests, origin, outbox }) => ({ call, version, requests: requests ?? {}, origin, outbox: outbox ?? [] }) as StoredCall);
+      }),
+    );
+    const moved = shards.some((shard) => cursors[shard] !== (cursorItem.Item?.cursors as Record<string, string> | undefined)?.[shard]);
+    return {
+      calls: pages.flat(),
+      // One write per sweep (not per call), and only when a shard moved on.
+      done: async () => {
+        if (moved) await this.db.send(new PutCommand({ TableName: this.table, Item: { ...SETTLE_CURSOR_KEY, cursors } }));
+      },
+    };
   }
 }

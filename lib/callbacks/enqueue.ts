@@ -11,7 +11,7 @@ const isCallback = (e: Effect): e is CallbackEffect => e.kind === 'callback';
  * app configured (v4 `CallbackCommandList`, legacy v1 `actions`). Handlers only enqueue; a worker
  * delivers. Event ids derive from the call and the effect's `seq`, so a duplicate is recognisable.
  */
-export async function enqueueCallbacks(deps: Deps, call: Call, effects: readonly Effect[]): Promise<void> {
+export async function enqueueCallbacks(deps: Deps, call: Call, effects: readonly Effect[], delayMs = 0): Promise<void> {
   const callbacks = effects.filter(isCallback);
   if (callbacks.length === 0) return;
   const config = await deps.callbackConfigs.get(call.sdkAppId);
@@ -31,5 +31,5 @@ export async function enqueueCallbacks(deps: Deps, call: Call, effects: readonly
       }
     }
   }
-  await Promise.all(messages.map((m) => deps.callbacks.send(JSON.stringify(m))));
+  await Promise.all(messages.map((m) => deps.callbacks.send(JSON.stringify(m), delayMs > 0 ? { delayMs } : undefined)));
 }

@@ -15,13 +15,15 @@ import { MemoryMetrics } from '../adapters/metrics.ts';
 import { LocalDeadLetters } from './local-dead-letters.ts';
 import type { Deps } from '../usecases/deps.ts';
 import { ACTION_SCHEMAS } from '../ws/schemas.ts';
-import { wire } from '../wiring.ts';
+import { dynamoClient, wire } from '../wiring.ts';
+import { PowertoolsOnce } from '../adapters/powertools-once.ts';
 import { ensureTable, startDynalite } from './dynamo.ts';
 import { LocalHttpGateway } from './http-gateway.ts';
 import { LocalQueue } from './local-queue.ts';
 import { LocalWebSocketGateway } from './ws-gateway.ts';
 import type { FrameCounts } from './connections-endpoint.ts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { makeWebRoutes } from './web-routes.ts';
 
 export interface LocalRuntimeOptions {
@@ -39,8 +41,8 @@ export interface LocalRuntimeOptions {
   /** The demo app to provision (its secret is generated when not given). */
   demo?: { sdkAppId: number; secretKey?: string; settings?: Partial<Pick<App, 'callsPerMinute' | 'wsFramesPerSec' | 'wsRefusalsBeforeClose'>> };
   logLevel?: string;
-  /** Called once with the DynamoDB client every handler shares, to add SDK middleware (benchmarks count requests and consumed capacity). */
-  instrumentDynamo?: (client: DynamoDBDocumentClient) => void;
+  /** Called with each DynamoDB client of the handlers (the shared one, the callbacks worker's idempotency one), to add SDK middleware (benchmarks count requests and consumed capacity). */
+  instrumentDynamo?: (client: DynamoDBDocumentClient | DynamoDBClient) => void;
   /** Serve the demo page, the records dashboard and `/demo/usersig` on the HTTP port (default true; local only). */
   web?: boolean;
 }
@@ -63,7 +65,7 @@ export interface LocalRuntime {
   /** Cuts a connection as a network failure would (no close frame); API Gateway then runs `$disconnect`. */
   dropConnection(connectionId: string): boolean;
   /** Runs the sweeper once now (tests; the tick runs it every `sweeperPeriodSec`). */
-  sweepNow(): Promise<{ checked: number }>;
+  sweepNow(): Promise<{ checked: number; settled: number }>;
   close(): Promise<void>;
 }
 
@@ -130,20 +132,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     );
     const wsPort = await gateway.start(options.wsPort ?? 0, host);
     closers.push(() => gateway.close());
-    deps = wire(
-      {
-        tableName: LOCAL_TABLE,
-        dynamoEndpoint: dynamo.endpoint,
-        wsManagementEndpoint: gateway.managementEndpoint(),
-        timing,
-        callbackPolicy: { ...DEFAULT_CALLBACK_POLICY, allowLoopback: true, ...options.callbackPolicy },
-        logLevel: 'WARN',
-        local: true,
-      },
-      { timers: timersQueue, callbacks: callbacksQueue, deadLetters: new LocalDeadLetters(callbacksDlq), metrics, log },
-    );
+    const config = {
+      tableName: LOCAL_TABLE,
+      dynamoEndpoint: dynamo.endpoint,
+      wsManagementEndpoint: gateway.managementEndpoint(),
+      timing,
+      callbackPolicy: { ...DEFAULT_CALLBACK_POLICY, allowLoopback: true, ...options.callbackPolicy },
+      logLevel: 'WARN',
+      local: true,
+    };
+    const onceClient = dynamoClient(config);
+    const once = new PowertoolsOnce(onceClient, LOCAL_TABLE);
+    deps = wire(config, { timers: timersQueue, callbacks: callbacksQueue, deadLetters: new LocalDeadLetters(callbacksDlq), metrics, log, once });
     const ready = deps;
-    if (options.instrumentDynamo) options.instrumentDynamo(sharedDynamoClient(ready));
+    if (options.instrumentDynamo) {
+      options.instrumentDynamo(sharedDynamoClient(ready));
+      options.instrumentDynamo(onceClient);
+    }
     timersQueue.consume(makeTimers(ready));
     callbacksQueue.consume(makeCallbacks(ready));
     closers.push(async () => {

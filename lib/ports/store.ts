@@ -1,10 +1,20 @@
 import type { App } from '../apps/app.ts';
-import type { Call, CallRecord, CallResult, CallType, Platform, RecordDetails } from '../calls/types.ts';
+import type { Call, CallRecord, CallResult, CallType, Effect, Platform, RecordDetails } from '../calls/types.ts';
 
 /** A stored answer to a client request, replayed when the same requestId comes again. */
 export interface StoredAnswer {
   action: string;
   data: Record<string, unknown>;
+}
+
+/**
+ * The effects of one transition, kept on the call item by the write that made the transition, so a
+ * retry of the request (or the sweeper, once the call ended) can carry them out again if the handler
+ * died before it finished them. `key` is the request's replay key (or `v<version>` without one).
+ */
+export interface OutboxEntry {
+  key: string;
+  effects: Effect[];
 }
 
 /** A call as stored: the state, its version for optimistic concurrency, and replayable answers. */
@@ -15,6 +25,8 @@ export interface StoredCall {
   requests: Record<string, StoredAnswer>;
   /** The `calls` request that created it. */
   origin: { deviceId: string; requestId: string };
+  /** The effects of the latest transitions (oldest first, a few at most); emptied once an ended call is settled. */
+  outbox: OutboxEntry[];
 }
 
 /** One logged-in device (connection) of a user. */
@@ -70,13 +82,21 @@ export interface LineLimited {
 export interface CallStore {
   getCall(sdkAppId: number, callId: string): Promise<StoredCall | undefined>;
   /** Creates the call unless it exists; `false` when it already existed (a replayed `calls`). */
-  createCall(call: Call, origin: StoredCall['origin'], sweepAt: number | undefined): Promise<boolean>;
-  /** Replaces the call if its version is still `expectedVersion`; throws `VersionConflictError` otherwise. */
-  saveCall(call: Call, expectedVersion: number, sweepAt: number | undefined, answer?: { key: string; answer: StoredAnswer }): Promise<void>;
+  createCall(call: Call, origin: StoredCall['origin'], sweepAt: number | undefined, outbox: OutboxEntry[]): Promise<boolean>;
+  /**
+   * Replaces the call if its version is still `expectedVersion`; throws `VersionConflictError` otherwise.
+   * `outbox`, when given, replaces the stored one in the same write.
+   */
+  saveCall(call: Call, expectedVersion: number, sweepAt: number | undefined, answer?: { key: string; answer: StoredAnswer }, outbox?: OutboxEntry[]): Promise<void>;
   /** The live call in a room, if any. */
   liveCallInRoom(sdkAppId: number, roomId: number | string): Promise<string | undefined>;
   /** Live calls whose next deadline is at or before `before`, across all apps (sweeper). */
   dueCalls(before: number, limit: number): Promise<{ sdkAppId: number; callId: string }[]>;
+  /**
+   * Ended calls whose settle check (`sweepAt`) is at or before `before` and that no earlier sweep
+   * acknowledged (at most `limit` per shard); `done` acknowledges them.
+   */
+  endedCallsToSettle(before: number, limit: number): Promise<{ calls: StoredCall[]; done: () => Promise<void> }>;
 }
 
 /** Users' profiles, devices and lines (busy markers). */

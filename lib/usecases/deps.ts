@@ -4,6 +4,7 @@ import type { Metrics } from '../ports/metrics.ts';
 import type { Clock, Ids } from '../ports/clock.ts';
 import type { Connections } from '../ports/connections.ts';
 import type { Queue } from '../ports/queue.ts';
+import type { Once } from '../ports/once.ts';
 import type { CallbackConfigStore, RateLimiter } from '../ports/admin.ts';
 import type { AppStore, CallStore, RecordStore, UserStore } from '../ports/store.ts';
 
@@ -30,6 +31,8 @@ export interface Deps {
   /** Callbacks on their way to app servers (SQS; the worker retries by re-enqueueing with a delay). */
   callbacks: Queue;
   deadLetters: DeadLetters;
+  /** Work done at most once per key across instances (callback deliveries). */
+  once: Once;
   callbackPolicy: CallbackPolicy;
   metrics: Metrics;
   rateLimiter: RateLimiter;

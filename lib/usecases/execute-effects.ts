@@ -5,6 +5,9 @@ import type { TimerMessage } from './timer-messages.ts';
 
 type SendEffect = Extract<Effect, { kind: 'send' }>;
 
+/** How long the callbacks of a call's end wait for its record (SQS delays by whole seconds). */
+export const RECORD_FIRST_MS = 1_000;
+
 /** The frame a device receives for a call event (ws-protocol.md "Event"). */
 export function eventFrame(call: Call, e: SendEffect): string {
   return JSON.stringify({ type: 'event', event: e.event, callId: call.callId, seq: e.seq, time: e.time, data: e.data });
@@ -12,21 +15,22 @@ export function eventFrame(call: Call, e: SendEffect): string {
 
 
 /**
- * Carries out a transition's effects after the call item was stored. Storage first (lines freed,
- * record written) so a client reacting to an event already sees the new state; then timers; then
- * events, sequentially per device (order matters to clients) and concurrently across devices.
- * A failed delivery never fails the action (invariant 7).
+ * Carries out a transition's effects after the call item was stored (the same effects are in its
+ * outbox, so a retry or the sweeper can carry them out again: each step is safe to repeat). Lines
+ * are freed and callbacks enqueued first, then timers, then the record; so a record that exists
+ * means everything before it was done (`settleEndedCall` relies on it). Callbacks of a transition
+ * that writes a record wait `RECORD_FIRST_MS`, so `get_record_by_callid` already finds the record
+ * when AfterEndCall arrives. Events go last, sequentially per device (order matters to clients) and
+ * concurrently across devices. A failed delivery never fails the action (invariant 7).
  */
 export async function executeEffects(deps: Deps, call: Call, effects: readonly Effect[]): Promise<void> {
   const now = deps.clock.now();
   const app = await deps.apps.getApp(call.sdkAppId);
-  await Promise.all(
-    effects.map((e) => {
-      if (e.kind === 'releaseLine') return deps.users.releaseLine(call.sdkAppId, e.userId, call.callId);
-      if (e.kind === 'record') return deps.records.putRecord(call.sdkAppId, e.record, app?.recordRetentionDays ?? 90, e.details);
-      return undefined;
-    }),
-  );
+  const writesRecord = effects.some((e) => e.kind === 'record');
+  await Promise.all([
+    ...effects.map((e) => (e.kind === 'releaseLine' ? deps.users.releaseLine(call.sdkAppId, e.userId, call.callId) : undefined)),
+    enqueueCallbacks(deps, call, effects, writesRecord ? RECORD_FIRST_MS : 0),
+  ]);
   await Promise.all(
     effects.map((e) => {
       if (e.kind !== 'timer') return undefined;
@@ -34,8 +38,9 @@ export async function executeEffects(deps: Deps, call: Call, effects: readonly E
       return deps.timers.send(JSON.stringify(body), { delayMs: Math.max(0, e.at - now) });
     }),
   );
-  // After the record is written, so `get_record_by_callid` already finds it when AfterEndCall arrives.
-  await enqueueCallbacks(deps, call, effects);
+  await Promise.all(
+    effects.map((e) => (e.kind === 'record' ? deps.records.putRecord(call.sdkAppId, e.record, app?.recordRetentionDays ?? 90, e.details) : undefined)),
+  );
   for (const e of effects) {
     if (e.kind === 'callback' && e.command === 'Call.CallbackAfterStartCall') deps.metrics.count('CallStarted', { dimensions: { CallType: call.callType } });
     if (e.kind === 'record') deps.metrics.count('CallEnded', { dimensions: { Result: e.record.CallResult } });

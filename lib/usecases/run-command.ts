@@ -3,7 +3,7 @@ import { type CallRuleError, InvitationHandledError } from '../calls/errors.ts';
 import { nextDeadline } from '../calls/timeout.ts';
 import type { CallCommand } from '../calls/commands.ts';
 import type { Call } from '../calls/types.ts';
-import { VersionConflictError, type StoredCall } from '../ports/store.ts';
+import { VersionConflictError, type OutboxEntry, type StoredCall } from '../ports/store.ts';
 import type { Timing } from '../config.ts';
 import type { Deps } from './deps.ts';
 import { ContentionError } from './errors.ts';
@@ -20,12 +20,33 @@ export interface ReplayableRequest {
 }
 
 /**
- * When the sweeper must look at a live call next: its earliest ring deadline, and at the latest one
- * heartbeat timeout from now, to check that its connected members' devices are still alive.
+ * When the sweeper must look at a call next. A live call: its earliest ring deadline, and at the
+ * latest one heartbeat timeout from now, to check that its connected members' devices are still
+ * alive. An ended call: once, `settleCheckSec` after its end, to check its record was written (a
+ * handler that died after the ending write is finished by the sweeper, `settleEndedCall`).
  */
 export function sweepAtOf(call: Call, now: number, timing: Timing): number | undefined {
-  if (call.status === 'ended') return undefined;
+  if (call.status === 'ended') return (call.endedAt ?? now) + timing.settleCheckSec * 1000;
   return Math.min(nextDeadline(call) ?? Infinity, now + timing.heartbeatTimeoutSec * 1000);
+}
+
+/** How many transitions' effects a call item keeps for retries (the latest ones). */
+export const OUTBOX_ENTRIES = 4;
+
+/** The outbox after a transition: its entry added, the oldest dropped beyond `OUTBOX_ENTRIES`. */
+export const nextOutbox = (outbox: readonly OutboxEntry[], entry: OutboxEntry): OutboxEntry[] => [...outbox, entry].slice(-OUTBOX_ENTRIES);
+
+/**
+ * A request came again after its transition was stored: its handler may have died before it
+ * finished the effects, so they are carried out again. Each is safe to repeat: lines are freed
+ * only by their call, the record is written once, callbacks are delivered once per event (the
+ * worker's `once`), timers that find nothing due do nothing, clients drop events by `seq`.
+ */
+export async function redoEffects(deps: Deps, stored: StoredCall, key: string): Promise<void> {
+  const entry = stored.outbox.find((e) => e.key === key);
+  if (!entry) return;
+  deps.metrics.count('EffectsRedone');
+  await executeEffects(deps, stored.call, entry.effects);
 }
 
 const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));
@@ -51,7 +72,10 @@ export async function runCallCommand(
     if (!stored) throw missing();
     const key = await request?.key(stored);
     const replay = key === undefined ? undefined : stored.requests[key];
-    if (replay && replay.action === request?.action) return replay.data;
+    if (replay && replay.action === request?.action && key !== undefined) {
+      await redoEffects(deps, stored, key);
+      return replay.data;
+    }
     const cmd = await build(stored);
     if (cmd === undefined) return {};
     const { call, effects } = applyCommand(stored.call, cmd);
@@ -59,7 +83,8 @@ export async function runCallCommand(
     if (effects.length === 0 && JSON.stringify(call) === JSON.stringify(stored.call)) return answer;
     try {
       const entry = request && key !== undefined ? { key, answer: { action: request.action, data: answer } } : undefined;
-      await deps.calls.saveCall(call, stored.version, sweepAtOf(call, deps.clock.now(), deps.timing), entry);
+      const outbox = nextOutbox(stored.outbox, { key: key ?? `v${stored.version + 1}`, effects });
+      await deps.calls.saveCall(call, stored.version, sweepAtOf(call, deps.clock.now(), deps.timing), entry, outbox);
     } catch (err) {
       if (!(err instanceof VersionConflictError)) throw err;
       lastConflict = err;

@@ -8,7 +8,7 @@ import { RateLimitedError, UnknownUserError } from './errors.ts';
 import { APP_DEFAULTS } from '../apps/app.ts';
 import { executeEffects } from './execute-effects.ts';
 import { requestKeyOf, requireDevice, toDeviceRef } from './devices.ts';
-import { runCallCommand, sweepAtOf } from './run-command.ts';
+import { redoEffects, runCallCommand, sweepAtOf } from './run-command.ts';
 import { takeLine } from './lines.ts';
 import { isLive } from './login-policy.ts';
 
@@ -75,14 +75,14 @@ export async function placeCall(deps: Deps, who: Speaker, req: CallsRequest, req
     chatGroupId: req.chatGroupId,
     ...(req.offlinePushInfo ? { offlinePushInfo: req.offlinePushInfo } : {}),
   });
-  const created = await deps.calls.createCall(call, { deviceId: device.deviceId, requestId }, sweepAtOf(call, now, deps.timing));
+  const created = await deps.calls.createCall(call, { deviceId: device.deviceId, requestId }, sweepAtOf(call, now, deps.timing), [{ key: requestKey, effects }]);
   if (!created) {
     // A repeated request: lines taken just now belong to no live call, the first answer is replayed.
     const taken = [{ userId: who.userId, line: own as LineAttempt }, ...req.userIdList.map((userId, i) => ({ userId, line: lines[i] }))];
     await Promise.all(
       taken.filter(({ line }) => line?.acquired && !line.alreadyOurs).map(({ userId }) => deps.users.releaseLine(sdkAppId, userId, callId)),
     );
-    return replayCalls(deps, sdkAppId, callId);
+    return replayCalls(deps, sdkAppId, callId, requestKey);
   }
   await executeEffects(deps, call, effects);
   return { callId, roomId: call.roomId, roomIdType: call.roomIdType };
@@ -111,7 +111,10 @@ async function takeOwnLine(deps: Deps, who: Speaker, callId: string, now: number
 async function answerHeldCall(deps: Deps, who: Speaker, device: DeviceRef, heldBy: string, req: CallsRequest, requestKey: string): Promise<CallsAnswer> {
   const held = await deps.calls.getCall(who.sdkAppId, heldBy);
   const replay = held?.requests[requestKey];
-  if (replay?.action === 'calls') return replay.data as CallsAnswer;
+  if (held && replay?.action === 'calls') {
+    await redoEffects(deps, held, requestKey);
+    return replay.data as CallsAnswer;
+  }
   const call = held?.call;
   const me = call?.members.find((m) => m.userId === who.userId);
   const glare = call?.callType === 'SingleCall' && req.userIdList.length === 1 && call.callerId === req.userIdList[0] && me?.state === 'ringing';
@@ -124,9 +127,11 @@ async function answerHeldCall(deps: Deps, who: Speaker, device: DeviceRef, heldB
   })) as CallsAnswer;
 }
 
-async function replayCalls(deps: Deps, sdkAppId: number, callId: string): Promise<CallsAnswer> {
+/** A repeated `calls`: the first answer again, and the creation's effects again in case its handler died before finishing them. */
+async function replayCalls(deps: Deps, sdkAppId: number, callId: string, requestKey: string): Promise<CallsAnswer> {
   const stored = await deps.calls.getCall(sdkAppId, callId);
   if (!stored) throw new RefusedInStateError(`calls: call ${callId} could not be created; retry with a new requestId`);
+  await redoEffects(deps, stored, requestKey);
   return { callId, roomId: stored.call.roomId, roomIdType: stored.call.roomIdType };
 }
 

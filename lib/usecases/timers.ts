@@ -3,12 +3,17 @@ import type { Deps } from './deps.ts';
 import { liveDevicesCheck } from './liveness.ts';
 import { endOfGrace, onCredentialTimer } from './presence.ts';
 import { runCallCommand } from './run-command.ts';
+import { executeEffects } from './execute-effects.ts';
+import type { StoredCall } from '../ports/store.ts';
 import type { TimerMessage } from './timer-messages.ts';
 
 /** A ring timer fired: invitations past their deadline stop ringing. A missing or ended call is fine. */
 async function onRingTimer(deps: Deps, msg: Extract<TimerMessage, { type: 'ringTimeout' }>): Promise<void> {
+  // A timer message SQS delivers again (its handler died after the write) redoes that transition's
+  // effects; the sweeper's look (at 0) has no key: each look may find new deadlines passed.
+  const request = msg.at > 0 ? { key: () => `timer|ring|${msg.at}`, action: 'ringTimeout', answer: () => ({}) } : undefined;
   try {
-    await runCallCommand(deps, msg.sdkAppId, msg.callId, () => ({ type: 'timeout', now: deps.clock.now() }));
+    await runCallCommand(deps, msg.sdkAppId, msg.callId, () => ({ type: 'timeout', now: deps.clock.now() }), request);
   } catch (err) {
     if (!(err instanceof InvitationHandledError)) throw err;
   }
@@ -30,11 +35,18 @@ export async function onTimer(deps: Deps, msg: TimerMessage): Promise<void> {
 
 /**
  * The sweeper (every minute): the backstop that ends every invitation whose deadline passed even
- * if its timer message was lost, and takes members whose devices stopped heartbeating out of their
- * calls (DESIGN.md invariant 3).
+ * if its timer message was lost, takes members whose devices stopped heartbeating out of their
+ * calls (DESIGN.md invariant 3), and settles calls that ended a minute ago.
  */
-export async function sweep(deps: Deps): Promise<{ checked: number }> {
-  const due = await deps.calls.dueCalls(deps.clock.now(), 100);
+export async function sweep(deps: Deps): Promise<{ checked: number; settled: number }> {
+  const now = deps.clock.now();
+  const [due, ended] = await Promise.all([deps.calls.dueCalls(now, 100), deps.calls.endedCallsToSettle(now, 100)]);
+  await Promise.all(
+    ended.calls.map((stored) =>
+      settleEndedCall(deps, stored).catch((err: unknown) => deps.log.error('settling failed for call', { callId: stored.call.callId, error: String(err) })),
+    ),
+  );
+  await ended.done();
   await Promise.all(
     due.map(async (d) => {
       try {
@@ -45,5 +57,18 @@ export async function sweep(deps: Deps): Promise<{ checked: number }> {
       }
     }),
   );
-  return { checked: due.length };
+  return { checked: due.length, settled: ended.calls.length };
+}
+
+/**
+ * A call ended a minute ago: if its record is missing, the handler that ended it died before
+ * finishing its effects (the record is written after the lines and the callbacks), so the effects
+ * kept in its outbox are carried out again, each safe to repeat. One read per call, no write.
+ */
+export async function settleEndedCall(deps: Deps, stored: StoredCall): Promise<void> {
+  const { sdkAppId, callId } = stored.call;
+  if (await deps.records.getRecord(sdkAppId, callId)) return;
+  deps.log.warn('ended call has no record: finishing the effects its handler left', { sdkAppId, callId, transitions: stored.outbox.length });
+  deps.metrics.count('EndedCallFinishedBySweeper');
+  for (const entry of stored.outbox) await executeEffects(deps, stored.call, entry.effects);
 }

@@ -53,16 +53,17 @@ afterAll(async () => {
 describe('DynamoCallStore on dynalite', () => {
   it('creates a call once: a second create with the same id reports it existed', async () => {
     const call = sampleCall('c-create');
-    expect(await calls.createCall(call, { deviceId: 'ca', requestId: 'r1' }, 5)).toBe(true);
-    expect(await calls.createCall(call, { deviceId: 'ca', requestId: 'r1' }, 5)).toBe(false);
+    const outbox = [{ key: 'u|ca|r1', effects: [{ kind: 'timer' as const, at: 9 }] }];
+    expect(await calls.createCall(call, { deviceId: 'ca', requestId: 'r1' }, 5, outbox)).toBe(true);
+    expect(await calls.createCall(call, { deviceId: 'ca', requestId: 'r1' }, 5, [])).toBe(false);
     const stored = await calls.getCall(7, 'c-create');
-    expect(stored).toMatchObject({ version: 1, requests: {}, origin: { deviceId: 'ca', requestId: 'r1' } });
+    expect(stored).toMatchObject({ version: 1, requests: {}, origin: { deviceId: 'ca', requestId: 'r1' }, outbox });
     expect(stored?.call).toEqual(call);
   });
 
   it('lets exactly one of 32 concurrent writers of the same version win', async () => {
     const call = sampleCall('c-race');
-    await calls.createCall(call, { deviceId: 'ca', requestId: 'r' }, undefined);
+    await calls.createCall(call, { deviceId: 'ca', requestId: 'r' }, undefined, []);
     const results = await Promise.allSettled(
       Array.from({ length: 32 }, (_, i) => calls.saveCall({ ...call, userData: `w${i}` }, 1, undefined, { key: `k${i}`, answer: { action: 'accept', data: {} } })),
     );
@@ -76,11 +77,40 @@ describe('DynamoCallStore on dynalite', () => {
 
   it('finds live calls by deadline in the sweeper index, and drops them from it once saved without one', async () => {
     const call = sampleCall('c-due');
-    await calls.createCall(call, { deviceId: 'ca', requestId: 'r' }, 2_000);
+    await calls.createCall(call, { deviceId: 'ca', requestId: 'r' }, 2_000, []);
     expect((await calls.dueCalls(1_999, 50)).map((d) => d.callId)).not.toContain('c-due');
     expect(await calls.dueCalls(2_000, 50)).toContainEqual({ sdkAppId: 7, callId: 'c-due' });
-    await calls.saveCall({ ...call, status: 'ended', endedAt: 3_000 }, 1, undefined);
+    const ending = [{ key: 'v2', effects: [{ kind: 'releaseLine' as const, userId: 'u' }] }];
+    await calls.saveCall({ ...call, status: 'ended', endedAt: 3_000 }, 1, undefined, undefined, ending);
     expect((await calls.dueCalls(10_000, 50)).map((d) => d.callId)).not.toContain('c-due');
+    // The outbox is replaced by the write that gives one, and kept by a write that gives none.
+    expect((await calls.getCall(7, 'c-due'))?.outbox).toEqual(ending);
+    await calls.saveCall({ ...call, status: 'ended', endedAt: 3_000 }, 2, undefined);
+    expect((await calls.getCall(7, 'c-due'))?.outbox).toEqual(ending);
+  });
+
+  it('hands each ended call to the settle check once, when its time came, across sweeps and pages', async () => {
+    const settleIds = async (before: number, limit = 50) => {
+      const { calls: due, done } = await calls.endedCallsToSettle(before, limit);
+      await done();
+      return due.map((s) => s.call.callId).filter((id) => id.startsWith('c-settle'));
+    };
+    const ids = Array.from({ length: 12 }, (_, i) => `c-settle-${i}`);
+    for (const [i, id] of ids.entries()) {
+      const call = sampleCall(id);
+      await calls.createCall(call, { deviceId: 'ca', requestId: 'r' }, 5_000, []);
+      await calls.saveCall({ ...call, status: 'ended', endedAt: 6_000 + i }, 1, 70_000 + i, undefined, [{ key: 'v2', effects: [] }]);
+    }
+    // Ended calls are not live deadlines, and none is due before its settle time.
+    expect((await calls.dueCalls(1e12, 100)).map((d) => d.callId)).not.toContain(ids[0]);
+    expect(await settleIds(69_999)).toEqual([]);
+    // One page per shard per sweep (limit 1 here): every call comes once, with its outbox, however many sweeps it takes.
+    const seen: string[] = [];
+    for (let sweep = 0; sweep < 20; sweep++) seen.push(...(await settleIds(70_005, 1)));
+    expect(seen.sort()).toEqual(ids.slice(0, 6).sort());
+    expect((await calls.endedCallsToSettle(1e12, 50)).calls.find((c) => c.call.callId === ids[6])?.outbox).toEqual([{ key: 'v2', effects: [] }]);
+    expect((await settleIds(1e12)).sort()).toEqual(ids.slice(6).sort());
+    expect(await settleIds(1e12)).toEqual([]);
   });
 });
 

@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../lib/local/runtime.ts';
 import { RawClient } from '../support/raw-client.ts';
-import { useTestStack, wsUrlFor } from '../support/local-stack.ts';
+import { TEST_TIMING, useTestStack, wsUrlFor } from '../support/local-stack.ts';
 
 let rt: LocalRuntime;
 const WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'];
 const READS = ['GetItem', 'Query', 'BatchGetItem', 'Scan'];
 const count = (ops: string[]) => ops.reduce((sum, op) => sum + (rt.dynamoRequests.get(op) ?? 0), 0);
 
-useTestStack((r) => (rt = r));
+// Ended calls are settled by the next sweep (no minute's wait).
+useTestStack((r) => (rt = r), { timing: { ...TEST_TIMING, settleCheckSec: 0.001 } });
 
 describe('work per call', () => {
-  it('keeps a full 1v1 lifecycle (calls, accept, hangup, the late ring timer) within 10 writes and 6 reads', async () => {
+  it('keeps a full 1v1 lifecycle (calls, accept, hangup, the late ring timer) within 10 writes and 6 reads, the sweeper\'s settle check included', async () => {
     const alice = await RawClient.login(wsUrlFor(rt, 'wk-a'), 'wk-a');
     const bob = await RawClient.login(wsUrlFor(rt, 'wk-b'), 'wk-b');
     // The app and its callback configuration are cached per process, as on a warm Lambda.
@@ -34,6 +35,15 @@ describe('work per call', () => {
     expect({ writes, reads, ops: Object.fromEntries(rt.dynamoRequests) }).toMatchObject({ writes: 10, reads: 5 });
     expect(writes).toBeLessThanOrEqual(10);
     expect(reads).toBeLessThanOrEqual(6);
+
+    // The sweeper settles the ended call with one read (its record is there: nothing to finish) and
+    // no write; per sweep, whatever the number of calls: the cursor read, 2 × 8 shard queries, the cursor write.
+    rt.dynamoRequests.clear();
+    expect(await rt.sweepNow()).toMatchObject({ settled: 1 });
+    expect(Object.fromEntries(rt.dynamoRequests)).toEqual({ GetItem: 2, Query: 16, PutItem: 1 });
+    rt.dynamoRequests.clear();
+    expect(await rt.sweepNow()).toMatchObject({ settled: 0 });
+    expect(Object.fromEntries(rt.dynamoRequests)).toEqual({ GetItem: 1, Query: 16 });
     await Promise.all([alice.close(), bob.close()]);
   });
 });

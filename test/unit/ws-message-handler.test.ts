@@ -3,13 +3,14 @@ import { makeHandler } from '../../functions/ws-message.ts';
 import { DEFAULT_TIMING } from '../../lib/config.ts';
 import type { Deps } from '../../lib/usecases/deps.ts';
 
-/** Deps where only the connection and the clock matter: the handler must refuse before any use case runs. */
+/** Deps where only the connection, the clock and the app's limits matter: the handler must refuse before any use case runs. */
 function fakeDeps(now: number) {
   const posted: { connectionId: string; frame: Record<string, unknown> }[] = [];
   const closed: string[] = [];
   const unused = new Proxy({}, { get: () => () => Promise.reject(new Error('a use case ran')) });
   const deps = {
-    apps: unused,
+    apps: { getApp: async () => undefined },
+    metrics: { count() {} },
     calls: unused,
     users: unused,
     records: unused,
