@@ -178,3 +178,11 @@ export class VersionConflictError extends Error {
     super(`call ${callId} was changed concurrently`, options);
   }
 }
+
+/**
+ * True for a storage error that means "too many requests right now" (DynamoDB throttling, after the
+ * SDK's own retries with jittered backoff were used up): callers answer "busy, retry", not "internal".
+ */
+export function isStoreThrottled(err: unknown): boolean {
+  return err instanceof Error && ['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'ThrottledException'].includes(err.name);
+}

@@ -1,3 +1,4 @@
+import { isStoreThrottled } from '../ports/store.ts';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as v from 'valibot';
 import type { App } from '../apps/app.ts';
@@ -72,6 +73,11 @@ export async function handleRestRequest(deps: Deps, routes: ReadonlyMap<string, 
     return envelope(0, '', await route.handle(ctx, parsed.output));
   } catch (err) {
     if (err instanceof RestError) return envelope(err.code, err.message);
+    if (isStoreThrottled(err)) {
+      deps.log.warn('REST request throttled by storage', { path: event.rawPath, error: String(err) });
+      deps.metrics.count('StoreThrottled');
+      return envelope(publicError(generation, 'rateLimited', '').code, 'the service is busy right now (storage throttled); retry the request in a moment');
+    }
     deps.log.error('REST request failed', { path: event.rawPath, error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) });
     return envelope(publicError(generation, 'internal', '').code, 'internal server error; retry the request');
   }

@@ -1,4 +1,5 @@
 import { CallRuleError } from '../calls/errors.ts';
+import { isStoreThrottled } from '../ports/store.ts';
 import type { Deps, Speaker } from '../usecases/deps.ts';
 import { actOnCall } from '../usecases/call-actions.ts';
 import { inviteUsers, joinCall, switchMediaType } from '../usecases/group-actions.ts';
@@ -59,8 +60,13 @@ export interface Outcome {
 }
 
 /** The one place that maps errors to wire answers: documented codes pass, anything else is 101001 without details. */
-export function outcomeOfError(err: unknown, deps: Pick<Deps, 'log'>, context: Record<string, unknown>): Outcome {
+export function outcomeOfError(err: unknown, deps: Pick<Deps, 'log' | 'metrics'>, context: Record<string, unknown>): Outcome {
   if (err instanceof CallRuleError) return { code: err.code, message: err.message, data: {} };
+  if (isStoreThrottled(err)) {
+    deps.log.warn('storage throttled after retries', { ...context, error: String(err) });
+    deps.metrics.count('StoreThrottled');
+    return { code: -1401, message: 'the service is busy right now (storage throttled); retry the request in a moment', data: {} };
+  }
   deps.log.error('request failed', { ...context, error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) });
   return { code: 101001, message: 'internal server error; retry the request', data: {} };
 }
