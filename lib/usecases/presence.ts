@@ -9,10 +9,17 @@ import { MAX_TIMER_DELAY_MS, type TimerMessage } from './timer-messages.ts';
 type Who = Pick<Speaker, 'sdkAppId' | 'userId' | 'connectionId'>;
 
 /** Runs a command on the user's call if she has one; a call that ended or refuses it is fine. */
-async function onUsersCall(deps: Deps, who: Who, callId: string | undefined, build: (stored: StoredCall) => CallCommand | undefined): Promise<void> {
+async function onUsersCall(
+  deps: Deps,
+  who: Who,
+  callId: string | undefined,
+  build: (stored: StoredCall) => CallCommand | undefined,
+  /** A replay key when the trigger may come again (a queue message): its effects are then redone. */
+  replayKey?: string,
+): Promise<void> {
   if (!callId) return;
   try {
-    await runCallCommand(deps, who.sdkAppId, callId, build);
+    await runCallCommand(deps, who.sdkAppId, callId, build, replayKey === undefined ? undefined : { key: () => replayKey, action: 'timer', answer: () => ({}) });
   } catch (err) {
     if (!(err instanceof CallRuleError)) throw err;
   }
@@ -85,7 +92,13 @@ export async function disconnect(deps: Deps, who: Who): Promise<void> {
 
 /** The grace period after a disconnect is over: unless the call moved to a new connection of hers, she is offline. */
 export async function endOfGrace(deps: Deps, msg: Extract<TimerMessage, { type: 'offlineGrace' }>): Promise<void> {
-  await onUsersCall(deps, msg, msg.callId, () => ({ type: 'memberOffline', now: deps.clock.now(), userId: msg.userId, connectionId: msg.connectionId }));
+  await onUsersCall(
+    deps,
+    msg,
+    msg.callId,
+    () => ({ type: 'memberOffline', now: deps.clock.now(), userId: msg.userId, connectionId: msg.connectionId }),
+    `timer|grace|${msg.connectionId}|${msg.at}`,
+  );
 }
 
 /** The credential timer fired: if the device is still connected on it, it is expired now. */
