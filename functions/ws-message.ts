@@ -33,8 +33,8 @@ export function makeHandler(deps: Deps) {
     const callId = (frame.data as { callId?: unknown } | undefined)?.callId;
     deps.log.appendKeys?.({ sdkAppId: who.sdkAppId, connectionId: who.connectionId, action: frame.action, ...(typeof callId === 'string' ? { callId } : {}) });
     if (who.credentialExpiresAt && deps.clock.now() >= who.credentialExpiresAt * 1000) {
-      await deps.connections.post(who.connectionId, responseFrame(frame.requestId, frame.action, 6206, 'your UserSig or token has expired; log in again with a new one'));
-      await expireCredential(deps, who);
+      await postOrLog(deps, who.connectionId, responseFrame(frame.requestId, frame.action, 6206, 'your UserSig or token has expired; log in again with a new one'));
+      await expireCredential(deps, who).catch((err: unknown) => deps.log.error('closing an expired connection failed', { error: String(err) }));
       return { statusCode: 200 };
     }
     const outcome = await dispatch(deps, who, frame);
@@ -42,11 +42,24 @@ export function makeHandler(deps: Deps) {
     const closing = frame.action === 'logout' && outcome.code === 0;
     if (!outcome.after && !closing) return { statusCode: 200, body };
     // The answer must reach the client before what follows it (events, or the server closing the connection).
-    await deps.connections.post(who.connectionId, body);
+    await postOrLog(deps, who.connectionId, body);
     await outcome.after?.().catch((err: unknown) => deps.log.error('after-answer work failed', { action: frame.action, error: String(err) }));
-    if (closing) await deps.connections.close(who.connectionId);
+    if (closing) await deps.connections.close(who.connectionId).catch((err: unknown) => deps.log.error('closing the connection failed', { error: String(err) }));
     return { statusCode: 200 };
   };
+}
+
+/**
+ * Posts a frame the handler sends itself (not as the route response). A failure is logged and
+ * counted, never thrown: the work that follows the answer must still run (invariant 7).
+ */
+async function postOrLog(deps: Deps, connectionId: string, frame: string): Promise<void> {
+  try {
+    await deps.connections.post(connectionId, frame);
+  } catch (err) {
+    deps.metrics.count('EventDeliveryFailed');
+    deps.log.error('posting to the connection failed', { connectionId, error: String(err) });
+  }
 }
 
 /**
@@ -64,8 +77,8 @@ async function applyFrameLimit(deps: Deps, limiter: FrameLimiter, event: WsEvent
   const limit = `at most ${framesPerSec} frames per second per connection (bursts of ${2 * framesPerSec})`;
   if (verdict === 'refuse') return { statusCode: 200, body: errorEventFrame(-1401, `rate limit: ${limit}; this frame was dropped`, deps.clock.now()) };
   deps.log.warn('closing a connection over its frame rate', { sdkAppId: who.sdkAppId, userId: who.userId, connectionId: who.connectionId });
-  await deps.connections.post(who.connectionId, errorEventFrame(-1401, `rate limit: ${limit}; ${refusalsBeforeClose} frames were dropped within 10 s, so the connection is closed`, deps.clock.now()));
-  await deps.connections.close(who.connectionId);
+  await postOrLog(deps, who.connectionId, errorEventFrame(-1401, `rate limit: ${limit}; ${refusalsBeforeClose} frames were dropped within 10 s, so the connection is closed`, deps.clock.now()));
+  await deps.connections.close(who.connectionId).catch((err: unknown) => deps.log.error('closing a flooding connection failed', { error: String(err) }));
   return { statusCode: 200 };
 }
 

@@ -79,7 +79,7 @@ export function wire(
     connections: new ApiGatewayConnections(management),
     timers,
     clock: { now: () => Date.now() },
-    ids: { uuid: () => randomUUID(), roomId: () => randomInt(1, 2 ** 31 - 1) },
+    ids: { uuid: () => randomUUID(), roomId: () => randomInt(1, 2 ** 31 - 1), lineStamp: (now) => now + randomInt(1, 1000) / 1000 },
     timing: config.timing,
     log: overrides.log ?? new Logger({ serviceName: 'callsignal', logLevel: config.logLevel as 'INFO' }),
   };

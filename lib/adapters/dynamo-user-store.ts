@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEVICE_SK_PREFIX, deviceSk, LINE_SK, PROFILE_SK, userPk } from '../store/keys.ts';
-import type { DeviceItem, LineAttempt, LineLimited, ProfileItem, ProfileUpdate, UserStore, UserView } from '../ports/store.ts';
+import type { DeviceItem, LineAttempt, LineLimited, LineOptions, ProfileItem, ProfileUpdate, UserStore, UserView } from '../ports/store.ts';
 import { isConditionFailed } from './dynamo-errors.ts';
 import { TABLE_SCHEMA } from '../store/schema.ts';
 
@@ -175,21 +175,24 @@ export class DynamoUserStore implements UserStore {
     );
   }
 
-  acquireLine(sdkAppId: number, userId: string, callId: string, now: number, staleCallId?: string): Promise<LineAttempt>;
-  acquireLine(sdkAppId: number, userId: string, callId: string, now: number, staleCallId: string | undefined, callsPerMinute: number): Promise<LineAttempt | LineLimited>;
-  async acquireLine(sdkAppId: number, userId: string, callId: string, now: number, staleCallId?: string, callsPerMinute?: number): Promise<LineAttempt | LineLimited> {
+  acquireLine(sdkAppId: number, userId: string, callId: string, now: number, options?: LineOptions & { callsPerMinute?: undefined }): Promise<LineAttempt>;
+  acquireLine(sdkAppId: number, userId: string, callId: string, now: number, options: LineOptions & { callsPerMinute: number }): Promise<LineAttempt | LineLimited>;
+  async acquireLine(sdkAppId: number, userId: string, callId: string, now: number, options: LineOptions = {}): Promise<LineAttempt | LineLimited> {
+    const { staleCallId, callsPerMinute, freshSince } = options;
     const key = { pk: userPk(sdkAppId, userId), sk: LINE_SK };
     const free = `(attribute_not_exists(callId) OR callId = :cid${staleCallId ? ' OR callId = :stale' : ''})`;
     const values: Record<string, unknown> = { ':cid': callId, ':now': now, ...(staleCallId ? { ':stale': staleCallId } : {}) };
     const window = Math.floor(now / 60_000);
+    // `since` says which part of the call holds the line (a line taken over from a stale call starts one).
+    const since = freshSince || staleCallId ? 'since = :now' : 'since = if_not_exists(since, :now)';
     // The caller's calls-per-minute window lives on the line item, so counting costs no extra write
     // in the usual case (a user's first call of a minute takes the reset form; later ones increment).
     const forms =
       callsPerMinute === undefined
-        ? [{ set: 'callId = :cid, since = :now', condition: free, values }]
+        ? [{ set: `callId = :cid, ${since}`, condition: free, values }]
         : [
-            { set: 'callId = :cid, since = :now, rlWindow = :w, rlCount = :one', condition: `${free} AND (attribute_not_exists(rlWindow) OR rlWindow <> :w)`, values: { ...values, ':w': window, ':one': 1 } },
-            { set: 'callId = :cid, since = :now, rlCount = rlCount + :one', condition: `${free} AND rlWindow = :w AND rlCount < :limit`, values: { ...values, ':w': window, ':one': 1, ':limit': callsPerMinute } },
+            { set: `callId = :cid, ${since}, rlWindow = :w, rlCount = :one`, condition: `${free} AND (attribute_not_exists(rlWindow) OR rlWindow <> :w)`, values: { ...values, ':w': window, ':one': 1 } },
+            { set: `callId = :cid, ${since}, rlCount = rlCount + :one`, condition: `${free} AND rlWindow = :w AND rlCount < :limit`, values: { ...values, ':w': window, ':one': 1, ':limit': callsPerMinute } },
           ];
     for (let attempt = 0; attempt < 3; attempt++) {
       for (const form of forms) {
@@ -212,7 +215,7 @@ export class DynamoUserStore implements UserStore {
       // dynalite returns no item with a failed condition, so the line is read (busy or limited path only).
       const held = (await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))).Item;
       if (held?.callId === callId) return { acquired: true, alreadyOurs: true };
-      if (held?.callId !== undefined && held.callId !== staleCallId) return { acquired: false, heldBy: String(held.callId) };
+      if (held?.callId !== undefined && held.callId !== staleCallId) return { acquired: false, heldBy: String(held.callId), since: Number(held.since) };
       if (callsPerMinute !== undefined && held?.rlWindow === window && Number(held.rlCount) >= callsPerMinute) {
         return { acquired: false, limitedForMs: (window + 1) * 60_000 - now };
       }
@@ -221,7 +224,7 @@ export class DynamoUserStore implements UserStore {
     throw new Error(`line of ${userId} kept changing while taking it for ${callId}`);
   }
 
-  async releaseLine(sdkAppId: number, userId: string, callId: string): Promise<void> {
+  async releaseLine(sdkAppId: number, userId: string, callId: string, since?: number): Promise<void> {
     // The item stays (it carries the calls-per-minute window) and expires a day after the line was freed.
     try {
       await this.db.send(
@@ -229,8 +232,8 @@ export class DynamoUserStore implements UserStore {
           TableName: this.table,
           Key: { pk: userPk(sdkAppId, userId), sk: LINE_SK },
           UpdateExpression: `REMOVE callId, since SET ${TABLE_SCHEMA.ttlAttribute} = :exp`,
-          ConditionExpression: 'callId = :cid',
-          ExpressionAttributeValues: { ':cid': callId, ':exp': Math.floor(Date.now() / 1000) + FREE_LINE_TTL_SEC },
+          ConditionExpression: since === undefined ? 'callId = :cid' : 'callId = :cid AND since = :since',
+          ExpressionAttributeValues: { ':cid': callId, ':exp': Math.floor(Date.now() / 1000) + FREE_LINE_TTL_SEC, ...(since === undefined ? {} : { ':since': since }) },
         }),
       );
     } catch (err) {

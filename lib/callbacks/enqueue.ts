@@ -7,13 +7,14 @@ import { v4Callback } from './v4-bodies.ts';
 const isCallback = (e: Effect): e is CallbackEffect => e.kind === 'callback';
 
 /**
- * Turns a transition's callback effects into messages on the callbacks queue, for the commands the
- * app configured (v4 `CallbackCommandList`, legacy v1 `actions`). Handlers only enqueue; a worker
- * delivers. Event ids derive from the call and the effect's `seq`, so a duplicate is recognisable.
+ * Turns a transition's callback effects into the messages for the callbacks queue (serialized), for
+ * the commands the app configured (v4 `CallbackCommandList`, legacy v1 `actions`). They are built
+ * once, with the call as the transition left it, and kept in the call's outbox, so a redo enqueues
+ * the very same messages. Event ids derive from the call and the effect's `seq`.
  */
-export async function enqueueCallbacks(deps: Deps, call: Call, effects: readonly Effect[], delayMs = 0): Promise<void> {
+export async function buildCallbackMessages(deps: Deps, call: Call, effects: readonly Effect[]): Promise<string[]> {
   const callbacks = effects.filter(isCallback);
-  if (callbacks.length === 0) return;
+  if (callbacks.length === 0) return [];
   const config = await deps.callbackConfigs.get(call.sdkAppId);
   const messages: CallbackMessage[] = [];
   const base = (generation: 'v4' | 'v1', url: string) => ({ sdkAppId: call.sdkAppId, generation, url, attempt: 1 });
@@ -31,5 +32,10 @@ export async function enqueueCallbacks(deps: Deps, call: Call, effects: readonly
       }
     }
   }
-  await Promise.all(messages.map((m) => deps.callbacks.send(JSON.stringify(m), delayMs > 0 ? { delayMs } : undefined)));
+  return messages.map((m) => JSON.stringify(m));
+}
+
+/** Puts built callback messages on the queue (handlers only enqueue; the worker delivers). */
+export async function enqueueCallbacks(deps: Deps, messages: readonly string[], delayMs = 0): Promise<void> {
+  await Promise.all(messages.map((m) => deps.callbacks.send(m, delayMs > 0 ? { delayMs } : undefined)));
 }

@@ -16,6 +16,8 @@ export interface StartCommand {
   userData: string;
   chatGroupId: string;
   offlinePushInfo?: OfflinePushInfo;
+  /** The `since` the use case stamped on the lines it took (`Member.lineSince`; default `now`). */
+  lineSince?: number;
 }
 
 /** An invitee as the use case found her: the devices that should ring, and whether her line is taken. */
@@ -45,9 +47,9 @@ export type CallCommand =
   /** A device of a member logged in: it rings if her invitation still rings, or takes over her call device. */
   | ({ type: 'deviceOnline' } & DeviceAction)
   /** A member in the call invites more users (the use case resolved their devices and lines). */
-  | ({ type: 'invite'; invitees: InviteeInfo[]; timeoutSec: number } & DeviceAction)
+  | ({ type: 'invite'; invitees: InviteeInfo[]; timeoutSec: number; lineSince?: number } & DeviceAction)
   /** A user joins a live group call on her own; `invitedOnly` is the app's `groupJoinPolicy: invited`. */
-  | ({ type: 'join'; invitedOnly: boolean } & DeviceAction)
+  | ({ type: 'join'; invitedOnly: boolean; lineSince?: number } & DeviceAction)
   | ({ type: 'switchMedia'; mediaType: MediaType } & DeviceAction)
   /** An admin ends the call (REST `end_call` / `dismiss_room`); `by` is the admin identifier. */
   | { type: 'endByServer'; now: number; by: string }

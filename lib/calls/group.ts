@@ -19,7 +19,7 @@ function liveGroupCall(call: Call, action: string): void {
  * `inviteUser`: a member in the call invites more users. They ring with their own deadline;
  * the members in the call get `onUserInviting`, or `onUserLineBusy` for a busy invitee.
  */
-export function invite(call: Call, cmd: DeviceAction & { invitees: InviteeInfo[]; timeoutSec: number }, fx: Effects): void {
+export function invite(call: Call, cmd: DeviceAction & { invitees: InviteeInfo[]; timeoutSec: number; lineSince?: number }, fx: Effects): void {
   liveGroupCall(call, 'inviteUser');
   const inviter = findMember(call, cmd.userId);
   if (inviter?.state !== 'joined') throw new RefusedInStateError('inviteUser: only a member in the call can invite');
@@ -32,7 +32,7 @@ export function invite(call: Call, cmd: DeviceAction & { invitees: InviteeInfo[]
     throw new InvalidParameterError(`inviteUser: a call has at most ${MAX_CALL_MEMBERS} members; it has ${active(call)}, so at most ${MAX_CALL_MEMBERS - active(call)} more can be invited`);
   }
   const ringDeadline = cmd.now + cmd.timeoutSec * 1000;
-  const invited: Member[] = cmd.invitees.map((i) => reinvite(call, i, cmd.now, ringDeadline, cmd.timeoutSec));
+  const invited: Member[] = cmd.invitees.map((i) => reinvite(call, i, cmd.now, ringDeadline, cmd.timeoutSec, cmd.lineSince ?? cmd.now));
   const inCall = () => joinedMembers(call).map((m) => m.device);
   const info = callInfo(call);
   cmd.invitees.forEach((i, n) => {
@@ -51,8 +51,8 @@ export function invite(call: Call, cmd: DeviceAction & { invitees: InviteeInfo[]
 }
 
 /** A new member, or a former one (who left, rejected…) invited again. */
-function reinvite(call: Call, i: InviteeInfo, now: number, ringDeadline: number, timeoutSec: number): Member {
-  const fresh = { state: 'ringing' as const, invitedAt: now, ringDeadline, timeoutSec, ringing: i.ringTargets, begun: false };
+function reinvite(call: Call, i: InviteeInfo, now: number, ringDeadline: number, timeoutSec: number, lineSince: number): Member {
+  const fresh = { state: 'ringing' as const, invitedAt: now, lineSince, ringDeadline, timeoutSec, ringing: i.ringTargets, begun: false };
   const existing = findMember(call, i.userId);
   if (existing) {
     delete existing.device;
@@ -68,17 +68,20 @@ function reinvite(call: Call, i: InviteeInfo, now: number, ringDeadline: number,
  * `join`: a user enters a live group call on her own (the use case applied the app's join policy).
  * She gets `onCallBegin`, the members in the call `onUserJoin`. A member still ringing joins as if she accepted.
  */
-export function join(call: Call, cmd: DeviceAction & { invitedOnly: boolean }, fx: Effects): void {
+export function join(call: Call, cmd: DeviceAction & { invitedOnly: boolean; lineSince?: number }, fx: Effects): void {
   liveGroupCall(call, 'join');
   const existing = findMember(call, cmd.userId);
   if (existing?.state === 'joined') throw new RefusedInStateError('join: you are already in this call');
   if (cmd.invitedOnly && !existing) throw new RefusedInStateError('join: this app lets only invited users join a call');
   if (existing?.state !== 'ringing' && active(call) + 1 > MAX_CALL_MEMBERS) throw new InvalidParameterError(`join: the call is full (at most ${MAX_CALL_MEMBERS} members)`);
+  // Coming from outside the call (new, or a part that ended), her line was just taken for this part.
+  const fromOutside = existing?.state !== 'ringing';
   let member = existing;
   if (!member) {
     member = { userId: cmd.userId, role: 'Called', state: 'ringing', invitedAt: cmd.now, ringing: [], begun: false, segments: [] };
     call.members.push(member);
   }
+  if (fromOutside) member.lineSince = cmd.lineSince ?? cmd.now;
   if (member.state === 'ringing') {
     const others = member.ringing.filter((d) => d.connectionId !== cmd.device.connectionId);
     fx.send(others, 'onCallNotConnected', { mediaType: call.mediaType, reason: 'OtherDeviceAccepted', userId: member.userId });

@@ -22,7 +22,7 @@ export function finishMember(member: Member, state: Exclude<MemberState, 'ringin
   member.leftAt = now;
   member.endReason = reason;
   member.ringing = [];
-  if (state !== 'busy') fx.push({ kind: 'releaseLine', userId: member.userId });
+  if (state !== 'busy') fx.push({ kind: 'releaseLine', userId: member.userId, ...(member.lineSince === undefined ? {} : { since: member.lineSince }) });
 }
 
 /** What caused the end of a call, as the members who were connected are told. */

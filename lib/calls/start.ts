@@ -11,12 +11,14 @@ import type { Transition } from './transition.ts';
  */
 export function startCall(cmd: StartCommand): Transition {
   const { now } = cmd;
+  const lineSince = cmd.lineSince ?? now;
   const ringDeadline = now + cmd.timeoutSec * 1000;
   const caller: Member = {
     userId: cmd.caller.userId,
     role: 'Caller',
     state: 'joined',
     invitedAt: now,
+    lineSince,
     ringing: [],
     device: cmd.caller.device,
     begun: false,
@@ -47,6 +49,7 @@ export function startCall(cmd: StartCommand): Transition {
     role: 'Called',
     state: 'ringing',
     invitedAt: now,
+    lineSince,
     ringDeadline,
     timeoutSec: cmd.timeoutSec,
     ringing: invitee.ringTargets,

@@ -63,6 +63,12 @@ export interface Member {
   begun: boolean;
   joinedAt?: number;
   leftAt?: number;
+  /**
+   * When her line was taken for this part of the call (the `now` of the request that made her
+   * ringing or joined from outside the call): it tells her line's holders apart, so freeing the
+   * line of a part that ended cannot free the one a later part took.
+   */
+  lineSince?: number;
   /** Each stretch of time she was in the call, on which platform (records: durations, peak concurrency). */
   segments: Segment[];
   /** Why the member's part ended (for events and records). */
@@ -109,6 +115,11 @@ export interface Call {
   lastOutcomeUserId?: string;
   /** Members in invitation order, caller first. */
   members: Member[];
+  /**
+   * When the sweeper must next check that the connected members' devices still heartbeat. Set by
+   * the use cases (`scheduleLiveness`), carried unchanged by the machine.
+   */
+  livenessCheckAt?: number;
 }
 
 /** The call record, fields named as in the v4 REST API (`spec/rest-api.md` A.9). */
@@ -169,7 +180,7 @@ export type MemberAction = 'Accept' | 'Reject' | 'NotAnswer' | 'Hangup' | 'Join'
 export type Effect =
   | { kind: 'send'; to: DeviceRef[]; event: CallEventName; seq: number; time: number; data: Record<string, unknown> }
   | { kind: 'timer'; at: number }
-  | { kind: 'releaseLine'; userId: string }
+  | { kind: 'releaseLine'; userId: string; since?: number }
   | { kind: 'record'; record: CallRecord; details: RecordDetails }
   | CallbackEffect;
 

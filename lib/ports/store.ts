@@ -15,6 +15,8 @@ export interface StoredAnswer {
 export interface OutboxEntry {
   key: string;
   effects: Effect[];
+  /** The transition's callback messages, built when it was stored (a redo sends exactly these). */
+  callbacks: string[];
 }
 
 /** A call as stored: the state, its version for optimistic concurrency, and replayable answers. */
@@ -70,7 +72,22 @@ export interface UserView {
 }
 
 /** Outcome of trying to take a user's line for a call. */
-export type LineAttempt = { acquired: true; alreadyOurs: boolean } | { acquired: false; heldBy: string };
+/** How to take a line: see `UserStore.acquireLine`. */
+export interface LineOptions {
+  /** A call whose hold on the line is stale (it ended, or she is not in it): it is taken over. */
+  staleCallId?: string;
+  /** Count this call against the user's calls per minute (the caller's own line). */
+  callsPerMinute?: number;
+  /**
+   * She is not in this call (invited again, joining): her line starts a new part, so `since` is set
+   * to now even if the call holds the line still (the part that ended has not freed it yet).
+   * Otherwise a line the call holds already keeps its `since` (a retried request).
+   */
+  freshSince?: boolean;
+}
+
+/** `since`: when the holder took the line (a line held for a call that does not exist yet is young). */
+export type LineAttempt = { acquired: true; alreadyOurs: boolean } | { acquired: false; heldBy: string; since: number };
 
 /** The user placed `callsPerMinute` calls this minute already; her window ends in `limitedForMs`. */
 export interface LineLimited {
@@ -122,10 +139,10 @@ export interface UserStore {
    * `callsPerMinute`, taking it also counts one call in the user's current minute and is refused
    * (`limitedForMs`) once that many were counted.
    */
-  acquireLine(sdkAppId: number, userId: string, callId: string, now: number, staleCallId?: string): Promise<LineAttempt>;
-  acquireLine(sdkAppId: number, userId: string, callId: string, now: number, staleCallId: string | undefined, callsPerMinute: number): Promise<LineAttempt | LineLimited>;
-  /** Frees the line if `callId` still holds it. */
-  releaseLine(sdkAppId: number, userId: string, callId: string): Promise<void>;
+  acquireLine(sdkAppId: number, userId: string, callId: string, now: number, options?: LineOptions & { callsPerMinute?: undefined }): Promise<LineAttempt>;
+  acquireLine(sdkAppId: number, userId: string, callId: string, now: number, options: LineOptions & { callsPerMinute: number }): Promise<LineAttempt | LineLimited>;
+  /** Frees the line if `callId` still holds it (and, with `since`, still for the part of the call that took it then). */
+  releaseLine(sdkAppId: number, userId: string, callId: string, since?: number): Promise<void>;
 }
 
 /** Apps (tenants). */

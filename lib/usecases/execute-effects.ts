@@ -1,5 +1,6 @@
 import type { Call, Effect } from '../calls/types.ts';
-import { enqueueCallbacks } from '../callbacks/enqueue.ts';
+import { buildCallbackMessages, enqueueCallbacks } from '../callbacks/enqueue.ts';
+import type { OutboxEntry } from '../ports/store.ts';
 import type { Deps } from './deps.ts';
 import type { TimerMessage } from './timer-messages.ts';
 
@@ -23,13 +24,14 @@ export function eventFrame(call: Call, e: SendEffect): string {
  * when AfterEndCall arrives. Events go last, sequentially per device (order matters to clients) and
  * concurrently across devices. A failed delivery never fails the action (invariant 7).
  */
-export async function executeEffects(deps: Deps, call: Call, effects: readonly Effect[]): Promise<void> {
+export async function executeEffects(deps: Deps, call: Call, entry: Pick<OutboxEntry, 'effects' | 'callbacks'>): Promise<void> {
+  const { effects } = entry;
   const now = deps.clock.now();
   const app = await deps.apps.getApp(call.sdkAppId);
   const writesRecord = effects.some((e) => e.kind === 'record');
   await Promise.all([
-    ...effects.map((e) => (e.kind === 'releaseLine' ? deps.users.releaseLine(call.sdkAppId, e.userId, call.callId) : undefined)),
-    enqueueCallbacks(deps, call, effects, writesRecord ? RECORD_FIRST_MS : 0),
+    ...effects.map((e) => (e.kind === 'releaseLine' ? deps.users.releaseLine(call.sdkAppId, e.userId, call.callId, e.since) : undefined)),
+    enqueueCallbacks(deps, entry.callbacks, writesRecord ? RECORD_FIRST_MS : 0),
   ]);
   await Promise.all(
     effects.map((e) => {
@@ -46,6 +48,11 @@ export async function executeEffects(deps: Deps, call: Call, effects: readonly E
     if (e.kind === 'record') deps.metrics.count('CallEnded', { dimensions: { Result: e.record.CallResult } });
   }
   await deliver(deps, call, effects.filter((e): e is SendEffect => e.kind === 'send'));
+}
+
+/** A transition's outbox entry: its effects and its callback messages, built now from the call it produced. */
+export async function outboxEntryOf(deps: Deps, call: Call, key: string, effects: Effect[]): Promise<OutboxEntry> {
+  return { key, effects, callbacks: await buildCallbackMessages(deps, call, effects) };
 }
 
 /** Sends events: one chain per device keeps each device's order; chains run concurrently. */
@@ -72,9 +79,14 @@ async function deliverTo(deps: Deps, call: Call, connectionId: string, frames: s
   }
 }
 
-/** A gone connection is removed from its user's devices (invariant 7). */
+/**
+ * A gone connection is removed from its user's devices (invariant 7). The event may be about the
+ * very transition that took the device out of the call (it stopped ringing), so when no member
+ * has it any more, it is removed under every member (connection ids are unique: the others are no-ops).
+ */
 async function forgetDevice(deps: Deps, call: Call, connectionId: string): Promise<void> {
   const member = call.members.find((m) => m.device?.connectionId === connectionId || m.ringing.some((d) => d.connectionId === connectionId));
   deps.log.info('connection gone', { callId: call.callId, connectionId });
-  if (member) await deps.users.removeDevice(call.sdkAppId, member.userId, connectionId).catch(() => undefined);
+  const users = member ? [member.userId] : call.members.map((m) => m.userId);
+  await Promise.all(users.map((userId) => deps.users.removeDevice(call.sdkAppId, userId, connectionId).catch(() => undefined)));
 }

@@ -9,8 +9,8 @@ import { ringTargets } from './start-call.ts';
 const ended = (action: string, callId: string) => () => new CallEndedError(action, callId);
 
 /** Runs a request that may take users' lines, freeing the ones it took if it is refused. */
-async function withLines<T>(deps: Deps, who: Speaker, callId: string, work: (taken: Set<string>) => Promise<T>): Promise<T> {
-  const taken = new Set<string>();
+async function withLines<T>(deps: Deps, who: Speaker, callId: string, work: (taken: Map<string, number>) => Promise<T>): Promise<T> {
+  const taken = new Map<string, number>();
   try {
     return await work(taken);
   } catch (err) {
@@ -36,15 +36,18 @@ export async function inviteUsers(deps: Deps, who: Speaker, input: { callId: str
       requestId,
       missing: ended('inviteUser', input.callId),
       answer: () => ({ callId: input.callId }),
-      command: async (_stored, base) => {
-        const lines = await Promise.all(input.userIdList.map((u) => takeLine(deps, who.sdkAppId, u, input.callId, base.now)));
-        lines.forEach((l, i) => l.acquired && !l.alreadyOurs && taken.add(input.userIdList[i] ?? ''));
+      command: async (stored, base) => {
+        const inCall = (u: string) => stored.call.members.some((m) => m.userId === u && (m.state === 'ringing' || m.state === 'joined'));
+        const stamp = deps.ids.lineStamp(base.now);
+        const lines = await Promise.all(input.userIdList.map((u) => takeLine(deps, who.sdkAppId, u, input.callId, stamp, { freshSince: !inCall(u) })));
+        // A line restarted for a new part (fresh since) is this request's too: freed if it fails.
+        lines.forEach((l, i) => l.acquired && (!l.alreadyOurs || !inCall(input.userIdList[i] ?? '')) && taken.set(input.userIdList[i] ?? '', stamp));
         const invitees = input.userIdList.map((userId, i) => ({
           userId,
           ringTargets: ringTargets(views[i] ?? { devices: [] }, base.now, deps.timing.heartbeatTimeoutSec),
           busy: !lines[i]?.acquired,
         }));
-        return { type: 'invite', ...base, invitees, timeoutSec: input.timeoutSec };
+        return { type: 'invite', ...base, invitees, timeoutSec: input.timeoutSec, lineSince: stamp };
       },
     }),
   );
@@ -61,12 +64,14 @@ export async function joinCall(deps: Deps, who: Speaker, input: { callId: string
       missing: ended('join', input.callId),
       answer: (call) => ({ callId: call.callId, roomId: call.roomId, roomIdType: call.roomIdType, mediaType: call.mediaType }),
       command: async (stored, base) => {
+        const stamp = deps.ids.lineStamp(base.now);
         if (stored.call.status !== 'ended') {
-          const line = await takeLine(deps, who.sdkAppId, who.userId, input.callId, base.now);
+          const inCall = stored.call.members.some((m) => m.userId === who.userId && (m.state === 'ringing' || m.state === 'joined'));
+          const line = await takeLine(deps, who.sdkAppId, who.userId, input.callId, stamp, { freshSince: !inCall });
           if (!line.acquired) throw new RefusedInStateError(`join: you are already in call ${line.heldBy}; hang up first`);
-          if (!line.alreadyOurs) taken.add(who.userId);
+          if (!line.alreadyOurs || !inCall) taken.set(who.userId, stamp);
         }
-        return { type: 'join', ...base, invitedOnly: app?.groupJoinPolicy === 'invited' };
+        return { type: 'join', ...base, invitedOnly: app?.groupJoinPolicy === 'invited', lineSince: stamp };
       },
     }),
   );

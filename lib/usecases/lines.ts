@@ -1,24 +1,60 @@
 import type { LineAttempt, LineLimited } from '../ports/store.ts';
 import type { Deps } from './deps.ts';
 
+/** How long a line may be held for a call that does not exist yet before it counts as stale (its `calls` died). */
+export const LINE_CREATION_GRACE_MS = 30_000;
+
 /**
  * Takes a user's line, taking over a stale one (its call ended or vanished without freeing it).
- * With `callsPerMinute` (the caller's own line), the call counts against her limit.
+ * `stamp` is the request's time made unique (`deps.ids.lineStamp`): the line's `since`, and the
+ * `lineSince` of the member the request makes of her. With `callsPerMinute` (the caller's own
+ * line), the call counts against her limit.
  */
-export async function takeLine(deps: Deps, sdkAppId: number, userId: string, callId: string, now: number): Promise<LineAttempt>;
-export async function takeLine(deps: Deps, sdkAppId: number, userId: string, callId: string, now: number, callsPerMinute: number): Promise<LineAttempt | LineLimited>;
-export async function takeLine(deps: Deps, sdkAppId: number, userId: string, callId: string, now: number, callsPerMinute?: number): Promise<LineAttempt | LineLimited> {
-  const acquire = (stale?: string) =>
-    callsPerMinute === undefined ? deps.users.acquireLine(sdkAppId, userId, callId, now, stale) : deps.users.acquireLine(sdkAppId, userId, callId, now, stale, callsPerMinute);
+export async function takeLine(deps: Deps, sdkAppId: number, userId: string, callId: string, stamp: number, options?: { freshSince?: boolean }): Promise<LineAttempt>;
+export async function takeLine(deps: Deps, sdkAppId: number, userId: string, callId: string, stamp: number, options: { callsPerMinute: number }): Promise<LineAttempt | LineLimited>;
+export async function takeLine(deps: Deps, sdkAppId: number, userId: string, callId: string, stamp: number, options: { freshSince?: boolean; callsPerMinute?: number } = {}): Promise<LineAttempt | LineLimited> {
+  const now = stamp;
+  const { callsPerMinute, freshSince } = options;
+  const acquire = (staleCallId?: string) =>
+    callsPerMinute === undefined
+      ? deps.users.acquireLine(sdkAppId, userId, callId, now, { ...(staleCallId ? { staleCallId } : {}), ...(freshSince ? { freshSince } : {}) })
+      : deps.users.acquireLine(sdkAppId, userId, callId, now, { ...(staleCallId ? { staleCallId } : {}), callsPerMinute });
   const attempt = await acquire();
   if (attempt.acquired || !('heldBy' in attempt)) return attempt;
   const holder = await deps.calls.getCall(sdkAppId, attempt.heldBy);
+  // A `calls` takes lines before it creates its call: a young line without a call is being placed.
+  if (!holder && now - attempt.since < LINE_CREATION_GRACE_MS) return attempt;
   const live = holder?.call.members.some((m) => m.userId === userId && (m.state === 'ringing' || m.state === 'joined'));
   if (holder?.call.status !== 'ended' && live) return attempt;
   return acquire(attempt.heldBy);
 }
 
-/** Frees the lines a failed request took (never those its call already held). */
-export async function releaseTaken(deps: Deps, sdkAppId: number, callId: string, taken: Iterable<string>): Promise<void> {
-  await Promise.all([...taken].map((userId) => deps.users.releaseLine(sdkAppId, userId, callId)));
+/**
+ * Frees the lines a failed request took (`taken`: user → the `since` it stamped). Another request on
+ * the same call may have used the same line meanwhile (it found it held for the call): a user who is
+ * ringing or connected in the call keeps hers, re-stamped with her part's `since`; a line another
+ * request stamped since is left to it; one who became live while her line was being freed gets it back.
+ */
+export async function releaseTaken(deps: Deps, sdkAppId: number, callId: string, taken: ReadonlyMap<string, number>): Promise<void> {
+  if (taken.size === 0) return;
+  const partOf = async () => {
+    const stored = await deps.calls.getCall(sdkAppId, callId);
+    const live = stored?.call.status === 'ended' ? [] : (stored?.call.members ?? []).filter((m) => m.state === 'ringing' || m.state === 'joined');
+    return (userId: string) => live.find((m) => m.userId === userId)?.lineSince;
+  };
+  const restamp = (userId: string, since: number) => deps.users.acquireLine(sdkAppId, userId, callId, since, { freshSince: true });
+  const before = await partOf();
+  await Promise.all(
+    [...taken].map(([userId, stamp]) => {
+      const since = before(userId);
+      return since === undefined ? deps.users.releaseLine(sdkAppId, userId, callId, stamp) : restamp(userId, since);
+    }),
+  );
+  const after = await partOf();
+  await Promise.all(
+    [...taken.keys()].map((userId) => {
+      const since = after(userId);
+      return before(userId) === undefined && since !== undefined ? restamp(userId, since) : undefined;
+    }),
+  );
 }

@@ -19,7 +19,7 @@ async function onUsersCall(
 ): Promise<void> {
   if (!callId) return;
   try {
-    await runCallCommand(deps, who.sdkAppId, callId, build, replayKey === undefined ? undefined : { key: () => replayKey, action: 'timer', answer: () => ({}) });
+    await runCallCommand(deps, who.sdkAppId, callId, build, replayKey === undefined ? undefined : { key: () => replayKey, action: 'timer', answer: () => ({}), onlyChanges: true });
   } catch (err) {
     if (!(err instanceof CallRuleError)) throw err;
   }

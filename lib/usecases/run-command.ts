@@ -7,7 +7,7 @@ import { VersionConflictError, type OutboxEntry, type StoredCall } from '../port
 import type { Timing } from '../config.ts';
 import type { Deps } from './deps.ts';
 import { ContentionError } from './errors.ts';
-import { executeEffects } from './execute-effects.ts';
+import { executeEffects, outboxEntryOf } from './execute-effects.ts';
 
 const MAX_ATTEMPTS = 8;
 
@@ -17,6 +17,11 @@ export interface ReplayableRequest {
   key: (stored: StoredCall) => string | Promise<string>;
   action: string;
   answer: (call: Call) => Record<string, unknown>;
+  /**
+   * Keep the answer only when the request changed the call. For triggers that come again at their
+   * own time (timer messages): one that came early and found nothing due must still act when due.
+   */
+  onlyChanges?: true;
 }
 
 /**
@@ -27,7 +32,20 @@ export interface ReplayableRequest {
  */
 export function sweepAtOf(call: Call, now: number, timing: Timing): number | undefined {
   if (call.status === 'ended') return (call.endedAt ?? now) + timing.settleCheckSec * 1000;
-  return Math.min(nextDeadline(call) ?? Infinity, now + timing.heartbeatTimeoutSec * 1000);
+  return Math.min(nextDeadline(call) ?? Infinity, call.livenessCheckAt ?? now + timing.heartbeatTimeoutSec * 1000);
+}
+
+/**
+ * The next liveness check after a transition: never later than one already due (so a change of the
+ * call cannot postpone the check of a member who went silent), and at the latest one heartbeat
+ * timeout from now (a member who just joined showed she was alive).
+ */
+export function scheduleLiveness(call: Call, before: Call | undefined, now: number, timing: Timing): Call {
+  if (call.status === 'ended' || !call.members.some((m) => m.state === 'joined')) {
+    const { livenessCheckAt: _, ...rest } = call;
+    return rest;
+  }
+  return { ...call, livenessCheckAt: Math.min(before?.livenessCheckAt ?? Infinity, now + timing.heartbeatTimeoutSec * 1000) };
 }
 
 /** How many transitions' effects a call item keeps for retries (the latest ones). */
@@ -46,7 +64,11 @@ export async function redoEffects(deps: Deps, stored: StoredCall, key: string): 
   const entry = stored.outbox.find((e) => e.key === key);
   if (!entry) return;
   deps.metrics.count('EffectsRedone');
-  await executeEffects(deps, stored.call, entry.effects);
+  // A line freed by that transition may have been taken again for this very call since (she was
+  // invited back): only the lines of users who are not in the call now are freed again.
+  const live = new Set(stored.call.members.filter((m) => m.state === 'ringing' || m.state === 'joined').map((m) => m.userId));
+  const effects = entry.effects.filter((e) => e.kind !== 'releaseLine' || !live.has(e.userId));
+  await executeEffects(deps, stored.call, { effects, callbacks: entry.callbacks });
 }
 
 const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));
@@ -78,12 +100,17 @@ export async function runCallCommand(
     }
     const cmd = await build(stored);
     if (cmd === undefined) return {};
-    const { call, effects } = applyCommand(stored.call, cmd);
+    const applied = applyCommand(stored.call, cmd);
+    const { effects } = applied;
+    const unchanged = effects.length === 0 && JSON.stringify(applied.call) === JSON.stringify(stored.call);
+    const call = unchanged ? applied.call : scheduleLiveness(applied.call, stored.call, deps.clock.now(), deps.timing);
     const answer = request?.answer(call) ?? {};
-    if (effects.length === 0 && JSON.stringify(call) === JSON.stringify(stored.call)) return answer;
+    // A request that changed nothing still keeps its answer, so its retry gets the same one.
+    if (unchanged && (key === undefined || request?.onlyChanges)) return answer;
+    const outboxEntry = await outboxEntryOf(deps, call, key ?? `v${stored.version + 1}`, effects);
     try {
       const entry = request && key !== undefined ? { key, answer: { action: request.action, data: answer } } : undefined;
-      const outbox = nextOutbox(stored.outbox, { key: key ?? `v${stored.version + 1}`, effects });
+      const outbox = unchanged ? undefined : nextOutbox(stored.outbox, outboxEntry);
       await deps.calls.saveCall(call, stored.version, sweepAtOf(call, deps.clock.now(), deps.timing), entry, outbox);
     } catch (err) {
       if (!(err instanceof VersionConflictError)) throw err;
@@ -91,7 +118,7 @@ export async function runCallCommand(
       await backoff(attempt);
       continue;
     }
-    await executeEffects(deps, call, effects);
+    await executeEffects(deps, call, outboxEntry);
     return answer;
   }
   throw new ContentionError(callId, { cause: lastConflict });

@@ -6,10 +6,10 @@ import { callIdFor } from './call-id.ts';
 import type { Deps, Speaker } from './deps.ts';
 import { RateLimitedError, UnknownUserError } from './errors.ts';
 import { APP_DEFAULTS } from '../apps/app.ts';
-import { executeEffects } from './execute-effects.ts';
+import { executeEffects, outboxEntryOf } from './execute-effects.ts';
 import { requestKeyOf, requireDevice, toDeviceRef } from './devices.ts';
-import { redoEffects, runCallCommand, sweepAtOf } from './run-command.ts';
-import { takeLine } from './lines.ts';
+import { redoEffects, runCallCommand, scheduleLiveness, sweepAtOf } from './run-command.ts';
+import { releaseTaken, takeLine } from './lines.ts';
 import { isLive } from './login-policy.ts';
 
 /** Validated `calls` data. */
@@ -48,18 +48,26 @@ export async function placeCall(deps: Deps, who: Speaker, req: CallsRequest, req
     requireDevice(deps, who, 'calls'),
     ...req.userIdList.map((u) => deps.users.getUser(sdkAppId, u)),
   ]);
-  views.forEach((v, i) => {
-    if (!v.profile) throw new UnknownUserError(req.userIdList[i] ?? '');
-  });
   const now = deps.clock.now();
   const app = await deps.apps.getApp(sdkAppId);
   const callId = callIdFor(app?.secretKeys[0] ?? '', who.userId, device.deviceId, requestId);
   const requestKey = requestKeyOf(who.userId, device, requestId);
-  const own = await takeOwnLine(deps, who, callId, now, app?.callsPerMinute ?? APP_DEFAULTS.callsPerMinute);
-  if (own.kind === 'other') return answerHeldCall(deps, who, device, own.heldBy, req, requestKey);
-  const lines = await Promise.all(req.userIdList.map((u) => takeLine(deps, sdkAppId, u, callId, now)));
+  const unknown = views.findIndex((v) => !v.profile);
+  if (unknown >= 0) {
+    // A retry after the callee's account was deleted still gets its first answer.
+    if (await deps.calls.getCall(sdkAppId, callId)) return replayCalls(deps, sdkAppId, callId, requestKey);
+    throw new UnknownUserError(req.userIdList[unknown] ?? '');
+  }
+  const stamp = deps.ids.lineStamp(now);
+  const own = await takeOwnLine(deps, who, callId, stamp, app?.callsPerMinute ?? APP_DEFAULTS.callsPerMinute);
+  if (own.kind === 'other') {
+    // A retry of a `calls` whose call exists (maybe ended, her line now held by another call) replays it.
+    if (await deps.calls.getCall(sdkAppId, callId)) return replayCalls(deps, sdkAppId, callId, requestKey);
+    return answerHeldCall(deps, who, device, own.heldBy, req, requestKey);
+  }
+  const lines = await Promise.all(req.userIdList.map((u) => takeLine(deps, sdkAppId, u, callId, stamp)));
   const roomId = req.roomId ?? deps.ids.roomId();
-  const { call, effects } = startCall({
+  const started = startCall({
     type: 'start',
     now,
     callId,
@@ -74,17 +82,20 @@ export async function placeCall(deps: Deps, who: Speaker, req: CallsRequest, req
     userData: req.userData,
     chatGroupId: req.chatGroupId,
     ...(req.offlinePushInfo ? { offlinePushInfo: req.offlinePushInfo } : {}),
+    lineSince: stamp,
   });
-  const created = await deps.calls.createCall(call, { deviceId: device.deviceId, requestId }, sweepAtOf(call, now, deps.timing), [{ key: requestKey, effects }]);
+  const { effects } = started;
+  const call = scheduleLiveness(started.call, undefined, now, deps.timing);
+  const entry = await outboxEntryOf(deps, call, requestKey, effects);
+  const created = await deps.calls.createCall(call, { deviceId: device.deviceId, requestId }, sweepAtOf(call, now, deps.timing), [entry]);
   if (!created) {
-    // A repeated request: lines taken just now belong to no live call, the first answer is replayed.
+    // A repeated request (maybe running at the same time as its first attempt): the lines it took
+    // are given up unless the call that exists needs them, and the first answer is replayed.
     const taken = [{ userId: who.userId, line: own as LineAttempt }, ...req.userIdList.map((userId, i) => ({ userId, line: lines[i] }))];
-    await Promise.all(
-      taken.filter(({ line }) => line?.acquired && !line.alreadyOurs).map(({ userId }) => deps.users.releaseLine(sdkAppId, userId, callId)),
-    );
+    await releaseTaken(deps, sdkAppId, callId, new Map(taken.filter(({ line }) => line?.acquired && !line.alreadyOurs).map(({ userId }) => [userId, stamp])));
     return replayCalls(deps, sdkAppId, callId, requestKey);
   }
-  await executeEffects(deps, call, effects);
+  await executeEffects(deps, call, entry);
   return { callId, roomId: call.roomId, roomIdType: call.roomIdType };
 }
 
@@ -94,8 +105,8 @@ type OwnLine = { kind: 'ours'; acquired: true; alreadyOurs: boolean } | { kind: 
  * Takes the caller's own line, counting the call against her calls-per-minute limit; a line held by
  * a call that has ended is stale and taken over.
  */
-async function takeOwnLine(deps: Deps, who: Speaker, callId: string, now: number, callsPerMinute: number): Promise<OwnLine> {
-  const attempt = await takeLine(deps, who.sdkAppId, who.userId, callId, now, callsPerMinute);
+async function takeOwnLine(deps: Deps, who: Speaker, callId: string, stamp: number, callsPerMinute: number): Promise<OwnLine> {
+  const attempt = await takeLine(deps, who.sdkAppId, who.userId, callId, stamp, { callsPerMinute });
   if (attempt.acquired) return { kind: 'ours', acquired: true, alreadyOurs: attempt.alreadyOurs };
   if ('limitedForMs' in attempt) {
     deps.metrics.count('CallsRateLimited');

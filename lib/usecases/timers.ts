@@ -11,7 +11,7 @@ import type { TimerMessage } from './timer-messages.ts';
 async function onRingTimer(deps: Deps, msg: Extract<TimerMessage, { type: 'ringTimeout' }>): Promise<void> {
   // A timer message SQS delivers again (its handler died after the write) redoes that transition's
   // effects; the sweeper's look (at 0) has no key: each look may find new deadlines passed.
-  const request = msg.at > 0 ? { key: () => `timer|ring|${msg.at}`, action: 'ringTimeout', answer: () => ({}) } : undefined;
+  const request = msg.at > 0 ? { key: () => `timer|ring|${msg.at}`, action: 'ringTimeout', answer: () => ({}), onlyChanges: true as const } : undefined;
   try {
     await runCallCommand(deps, msg.sdkAppId, msg.callId, () => ({ type: 'timeout', now: deps.clock.now() }), request);
   } catch (err) {
@@ -70,5 +70,5 @@ export async function settleEndedCall(deps: Deps, stored: StoredCall): Promise<v
   if (await deps.records.getRecord(sdkAppId, callId)) return;
   deps.log.warn('ended call has no record: finishing the effects its handler left', { sdkAppId, callId, transitions: stored.outbox.length });
   deps.metrics.count('EndedCallFinishedBySweeper');
-  for (const entry of stored.outbox) await executeEffects(deps, stored.call, entry.effects);
+  for (const entry of stored.outbox) await executeEffects(deps, stored.call, entry);
 }

@@ -53,7 +53,7 @@ afterAll(async () => {
 describe('DynamoCallStore on dynalite', () => {
   it('creates a call once: a second create with the same id reports it existed', async () => {
     const call = sampleCall('c-create');
-    const outbox = [{ key: 'u|ca|r1', effects: [{ kind: 'timer' as const, at: 9 }] }];
+    const outbox = [{ key: 'u|ca|r1', effects: [{ kind: 'timer' as const, at: 9 }], callbacks: ['{"eventId":"e"}'] }];
     expect(await calls.createCall(call, { deviceId: 'ca', requestId: 'r1' }, 5, outbox)).toBe(true);
     expect(await calls.createCall(call, { deviceId: 'ca', requestId: 'r1' }, 5, [])).toBe(false);
     const stored = await calls.getCall(7, 'c-create');
@@ -80,7 +80,7 @@ describe('DynamoCallStore on dynalite', () => {
     await calls.createCall(call, { deviceId: 'ca', requestId: 'r' }, 2_000, []);
     expect((await calls.dueCalls(1_999, 50)).map((d) => d.callId)).not.toContain('c-due');
     expect(await calls.dueCalls(2_000, 50)).toContainEqual({ sdkAppId: 7, callId: 'c-due' });
-    const ending = [{ key: 'v2', effects: [{ kind: 'releaseLine' as const, userId: 'u' }] }];
+    const ending = [{ key: 'v2', effects: [{ kind: 'releaseLine' as const, userId: 'u' }], callbacks: [] }];
     await calls.saveCall({ ...call, status: 'ended', endedAt: 3_000 }, 1, undefined, undefined, ending);
     expect((await calls.dueCalls(10_000, 50)).map((d) => d.callId)).not.toContain('c-due');
     // The outbox is replaced by the write that gives one, and kept by a write that gives none.
@@ -99,7 +99,7 @@ describe('DynamoCallStore on dynalite', () => {
     for (const [i, id] of ids.entries()) {
       const call = sampleCall(id);
       await calls.createCall(call, { deviceId: 'ca', requestId: 'r' }, 5_000, []);
-      await calls.saveCall({ ...call, status: 'ended', endedAt: 6_000 + i }, 1, 70_000 + i, undefined, [{ key: 'v2', effects: [] }]);
+      await calls.saveCall({ ...call, status: 'ended', endedAt: 6_000 + i }, 1, 70_000 + i, undefined, [{ key: 'v2', effects: [], callbacks: [] }]);
     }
     // Ended calls are not live deadlines, and none is due before its settle time.
     expect((await calls.dueCalls(1e12, 100)).map((d) => d.callId)).not.toContain(ids[0]);
@@ -108,7 +108,7 @@ describe('DynamoCallStore on dynalite', () => {
     const seen: string[] = [];
     for (let sweep = 0; sweep < 20; sweep++) seen.push(...(await settleIds(70_005, 1)));
     expect(seen.sort()).toEqual(ids.slice(0, 6).sort());
-    expect((await calls.endedCallsToSettle(1e12, 50)).calls.find((c) => c.call.callId === ids[6])?.outbox).toEqual([{ key: 'v2', effects: [] }]);
+    expect((await calls.endedCallsToSettle(1e12, 50)).calls.find((c) => c.call.callId === ids[6])?.outbox).toEqual([{ key: 'v2', effects: [], callbacks: [] }]);
     expect((await settleIds(1e12)).sort()).toEqual(ids.slice(6).sort());
     expect(await settleIds(1e12)).toEqual([]);
   });
@@ -129,17 +129,17 @@ describe('DynamoUserStore on dynalite', () => {
   it('gives a line to one call at a time; the same call may take it again; release frees only its own', async () => {
     expect(await users.acquireLine(7, 'u2', 'x', 1)).toEqual({ acquired: true, alreadyOurs: false });
     expect(await users.acquireLine(7, 'u2', 'x', 2)).toEqual({ acquired: true, alreadyOurs: true });
-    expect(await users.acquireLine(7, 'u2', 'y', 3)).toEqual({ acquired: false, heldBy: 'x' });
+    expect(await users.acquireLine(7, 'u2', 'y', 3)).toEqual({ acquired: false, heldBy: 'x', since: 1 });
     await users.releaseLine(7, 'u2', 'y');
-    expect(await users.acquireLine(7, 'u2', 'y', 4)).toEqual({ acquired: false, heldBy: 'x' });
-    expect(await users.acquireLine(7, 'u2', 'y', 5, 'x')).toEqual({ acquired: true, alreadyOurs: false });
+    expect(await users.acquireLine(7, 'u2', 'y', 4)).toEqual({ acquired: false, heldBy: 'x', since: 1 });
+    expect(await users.acquireLine(7, 'u2', 'y', 5, { staleCallId: 'x' })).toEqual({ acquired: true, alreadyOurs: false });
     await users.releaseLine(7, 'u2', 'y');
     expect((await users.getUser(7, 'u2')).line).toBeUndefined();
   });
 
   it('counts a caller\'s calls per minute on her line, across releases, and starts again next minute', async () => {
     const minute = 29_000_000 * 60_000;
-    const take = (callId: string, at: number) => users.acquireLine(7, 'rl', callId, at, undefined, 2);
+    const take = (callId: string, at: number) => users.acquireLine(7, 'rl', callId, at, { callsPerMinute: 2 });
     expect(await take('c1', minute + 1_000)).toEqual({ acquired: true, alreadyOurs: false });
     await users.releaseLine(7, 'rl', 'c1');
     expect((await users.getUser(7, 'rl')).line).toBeUndefined();
@@ -150,11 +150,23 @@ describe('DynamoUserStore on dynalite', () => {
     expect((await users.getUser(7, 'rl')).line).toBeUndefined();
     // A busy line is reported as busy, not as limited; a retry of the call holding it is not refused.
     expect(await users.acquireLine(7, 'rl', 'in', minute + 21_000)).toEqual({ acquired: true, alreadyOurs: false });
-    expect(await take('c4', minute + 22_000)).toEqual({ acquired: false, heldBy: 'in' });
+    expect(await take('c4', minute + 22_000)).toEqual({ acquired: false, heldBy: 'in', since: minute + 21_000 });
     expect(await take('in', minute + 23_000)).toEqual({ acquired: true, alreadyOurs: true });
     await users.releaseLine(7, 'rl', 'in');
     // Being called does not count: the next minute starts a new window.
     expect(await take('c5', minute + 60_000)).toEqual({ acquired: true, alreadyOurs: false });
+  });
+
+  it('frees a line only for the part of the call that took it (since), and keeps since when she is in the call already', async () => {
+    expect(await users.acquireLine(7, 'ep', 'call', 100)).toEqual({ acquired: true, alreadyOurs: false });
+    // Her first part ends; before its line is freed, she is invited again (the line is still the call's: a new part, a new since).
+    expect(await users.acquireLine(7, 'ep', 'call', 200, { freshSince: true })).toEqual({ acquired: true, alreadyOurs: true });
+    await users.releaseLine(7, 'ep', 'call', 100);
+    expect((await users.getUser(7, 'ep')).line).toEqual({ callId: 'call', since: 200 });
+    // Taking it again while in the call (a retried request, a join while ringing) keeps the part's since.
+    expect(await users.acquireLine(7, 'ep', 'call', 300)).toEqual({ acquired: true, alreadyOurs: true });
+    await users.releaseLine(7, 'ep', 'call', 200);
+    expect((await users.getUser(7, 'ep')).line).toBeUndefined();
   });
 
   it('lets exactly one of many concurrent calls take a free line', async () => {

@@ -565,7 +565,8 @@ export class RunChecker {
       fx.push(m.userId, 'Cancel');
       m.state = state;
       m.ringing = [];
-      if (state !== 'busy') fx.other({ kind: 'releaseLine', userId: m.userId });
+      // The line is freed for the part of the call that took it (lineSince, checked where each part starts).
+      if (state !== 'busy') fx.other({ kind: 'releaseLine', userId: m.userId, ...(m.lineSince === undefined ? {} : { since: m.lineSince }) });
     };
     const endCall = (cause: Cause) => {
       const cancelReason = cause.reason === 'EndByServer' || cause.reason === 'Offline' ? cause.reason : 'Canceled';
@@ -615,8 +616,8 @@ export class RunChecker {
   private checkStart({ effects }: Transition): void {
     const s = this.start;
     const members: Member[] = [
-      { userId: s.caller.userId, role: 'Caller', state: 'joined', invitedAt: s.now, ringing: [], device: s.caller.device, begun: false, segments: [] },
-      ...s.invitees.map((i): Member => ({ userId: i.userId, role: 'Called', state: 'ringing', invitedAt: s.now, ringing: i.ringTargets, begun: false, segments: [] })),
+      { userId: s.caller.userId, role: 'Caller', state: 'joined', invitedAt: s.now, lineSince: s.now, ringing: [], device: s.caller.device, begun: false, segments: [] },
+      ...s.invitees.map((i): Member => ({ userId: i.userId, role: 'Called', state: 'ringing', invitedAt: s.now, lineSince: s.now, ringing: i.ringTargets, begun: false, segments: [] })),
     ];
     const sim = this.ending({ callId: s.callId, seq: 0, callbackSeq: 0 }, members, s.now, effects);
     sim.fx.callback('Call.CallbackAfterStartCall', s.caller.device);
@@ -830,6 +831,7 @@ export class RunChecker {
         m.ringDeadline === ringDeadline &&
         m.timeoutSec === cmd.timeoutSec &&
         m.invitedAt === cmd.now &&
+        m.lineSince === cmd.now &&
         m.device === undefined &&
         !m.begun &&
         m.endReason === (i.busy ? 'LineBusy' : undefined) &&

@@ -55,7 +55,7 @@ const memberChanged = (seq: number, time: number, changes: [string, MemberAction
   ...(d ? { by: d } : {}),
 });
 const callback = (command: 'Call.CallbackAfterStartCall' | 'Call.CallbackAfterEndCall', seq: number, time: number, d?: DeviceRef): Effect => ({ kind: 'callback', command, seq, time, ...(d ? { by: d } : {}) });
-const released = (userId: string): Effect => ({ kind: 'releaseLine', userId });
+const released = (userId: string, since = T0): Effect => ({ kind: 'releaseLine', userId, since });
 const record = (over: Partial<CallRecord>): Effect => ({
   kind: 'record',
   record: recordFor(over),
@@ -310,9 +310,9 @@ describe('call machine: offline push in group calls', () => {
     expect(invited.call.members.find((m) => m.userId === 'frank')?.pushed).toBeFalsy();
     expect(timedOut.effects).toEqual([
       push(5, daveDeadline, 'dave', 'Cancel'),
-      released('dave'),
+      released('dave', at),
       send([ERIN], 'onCallNotConnected', 9, daveDeadline, notConnected('NoResponse', 'erin')),
-      released('erin'),
+      released('erin', at),
       send(inCall, 'onUserNoResponse', 10, daveDeadline, { userId: 'dave' }),
       send(inCall, 'onUserNoResponse', 11, daveDeadline, { userId: 'erin' }),
       memberChanged(6, daveDeadline, [['dave', 'NotAnswer'], ['erin', 'NotAnswer']]),
