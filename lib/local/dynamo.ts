@@ -3,9 +3,31 @@ import dynalite from 'dynalite';
 import { createTableInput } from '../store/schema.ts';
 import { LOCAL_CREDENTIALS } from '../wiring.ts';
 import { listen } from './listen.ts';
+import { createRequire } from 'node:module';
+
+/**
+ * dynalite ends each query's stream with `iterator.return()`, which abstract-level iterators do not
+ * have (they have `close()`): every Query left its iterator, and the snapshot of the data it read,
+ * open, so the local stack's memory grew with traffic (the soak run found it, bench/SOAK.md).
+ * Giving the iterators a `return` that closes them fixes it; the instance patched is the one
+ * dynalite's storage uses.
+ */
+export function closeDynaliteIterators(): void {
+  const fromDynalite = createRequire(createRequire(import.meta.url).resolve('dynalite'));
+  const level = createRequire(fromDynalite.resolve('memory-level'))('abstract-level') as Record<string, { prototype: Record<string, unknown> } | undefined>;
+  for (const name of ['AbstractIterator', 'AbstractKeyIterator', 'AbstractValueIterator']) {
+    const proto = level[name]?.prototype;
+    if (proto && typeof proto.return !== 'function') {
+      proto.return = function (this: { close(): Promise<void> }) {
+        return this.close();
+      };
+    }
+  }
+}
 
 /** The embedded DynamoDB-compatible server: in memory, or persisted to `dataDir`. */
 export async function startDynalite(opts: { port: number; host: string; dataDir?: string }): Promise<{ endpoint: string; requests: Map<string, number>; close: () => Promise<void> }> {
+  closeDynaliteIterators();
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(opts.dataDir ? { path: opts.dataDir } : {}) });
   // Requests by DynamoDB operation, so tests and benchmarks can count the work a call costs.
   const requests = new Map<string, number>();
