@@ -120,7 +120,7 @@ function workSection(r: BenchResults): string[] {
       ').',
     '- **Frames** are counted by the local API Gateway: in (client → server; one route invocation each) and out (two-way route answers + `@connections` posts). API Gateway bills both directions.',
     `- **Queue messages**: sends to the timers and callbacks queues. The “+ callbacks” rows configure a v4 callback URL with all four commands (a local receiver answers ErrorCode 0); ${
-      sameButCallbacks(scenarios) ? 'their DynamoDB and frame counts equal the row above: callbacks cost queue messages and worker invocations only (the worker reads the app and its callback configuration from its per-process cache).' : '**their DynamoDB or frame counts differ from the row above** (see the table).'
+      sameButCallbacks(scenarios) ? 'their DynamoDB and frame counts equal the row above: callbacks cost queue messages and worker invocations only (the worker reads the app and its callback configuration from its per-process cache).' : 'their DynamoDB counts differ from the row above by the worker\'s delivery records: each callback is delivered once per event (Powertools idempotency in the table: a conditional put when its delivery starts, an update once delivered), and the call item carries its transitions\' callback messages in its outbox, so its writes weigh more units.'
     }`,
     '',
   );
@@ -431,6 +431,7 @@ function methodSection(r: BenchResults): string[] {
     '',
     '- The local runtime runs the real Lambda handlers with dynalite, an emulated API Gateway and in-process queues. Its latencies are this machine’s CPU and dynalite, not AWS’s network and DynamoDB; they are for comparing changes, through the ratios.',
     '- Virtual users do not heartbeat (heartbeat expiry and the sweeper tick are off while benchmarks run); everything else runs with the documented timing.',
+    '- Not counted per call: a minute after a call ends the sweeper reads its record once (1 read; the call is then finished if the record is missing). Per sweep, whatever the load: 1 read and at most 1 write of its cursor and 16 index queries (`test/integration/work-per-call.test.ts` counts them).',
     '- Counted figures need no repetition: they are the same on every run. Timed figures report n; p99 over fewer than 100 samples is close to the maximum.',
     `- Sections took: work ${r.work.seconds.toFixed(0)} s, signaling ${r.signaling.seconds.toFixed(0)} s, fan-out ${r.fanout.seconds.toFixed(0)} s, records ${r.records.seconds.toFixed(0)} s, cold start ${r.coldStart.seconds.toFixed(0)} s.`,
     '- Reproduce: `npm run bench` (quick, this report) or `npm run bench -- --full` (M = 200, fan-out 2..9 members × 1..4 devices, 100k records, 10 cold imports). Sources in `bench/`.',

@@ -1,4 +1,4 @@
-import type { Call, Effect } from '../calls/types.ts';
+import type { Call, DeviceRef, Effect } from '../calls/types.ts';
 import { buildCallbackMessages, enqueueCallbacks } from '../callbacks/enqueue.ts';
 import type { OutboxEntry } from '../ports/store.ts';
 import type { Deps } from './deps.ts';
@@ -50,9 +50,14 @@ export async function executeEffects(deps: Deps, call: Call, entry: Pick<OutboxE
   await deliver(deps, call, effects.filter((e): e is SendEffect => e.kind === 'send'));
 }
 
-/** A transition's outbox entry: its effects and its callback messages, built now from the call it produced. */
+/**
+ * A transition's outbox entry: its effects and its callback messages, built now from the call it
+ * produced. Events keep only their recipients' connection ids (all a delivery needs): the entry is
+ * written with the call item, and into both of its indexes, so every byte counts several times.
+ */
 export async function outboxEntryOf(deps: Deps, call: Call, key: string, effects: Effect[]): Promise<OutboxEntry> {
-  return { key, effects, callbacks: await buildCallbackMessages(deps, call, effects) };
+  const compact = effects.map((e) => (e.kind === 'send' ? { ...e, to: e.to.map((d) => ({ connectionId: d.connectionId }) as DeviceRef) } : e));
+  return { key, effects: compact, callbacks: await buildCallbackMessages(deps, call, effects) };
 }
 
 /** Sends events: one chain per device keeps each device's order; chains run concurrently. */
