@@ -13,17 +13,16 @@ export const LINE_CREATION_GRACE_MS = 30_000;
 export async function takeLine(deps: Deps, sdkAppId: number, userId: string, callId: string, stamp: number, options?: { freshSince?: boolean }): Promise<LineAttempt>;
 export async function takeLine(deps: Deps, sdkAppId: number, userId: string, callId: string, stamp: number, options: { callsPerMinute: number }): Promise<LineAttempt | LineLimited>;
 export async function takeLine(deps: Deps, sdkAppId: number, userId: string, callId: string, stamp: number, options: { freshSince?: boolean; callsPerMinute?: number } = {}): Promise<LineAttempt | LineLimited> {
-  const now = stamp;
   const { callsPerMinute, freshSince } = options;
   const acquire = (staleCallId?: string) =>
     callsPerMinute === undefined
-      ? deps.users.acquireLine(sdkAppId, userId, callId, now, { ...(staleCallId ? { staleCallId } : {}), ...(freshSince ? { freshSince } : {}) })
-      : deps.users.acquireLine(sdkAppId, userId, callId, now, { ...(staleCallId ? { staleCallId } : {}), callsPerMinute });
+      ? deps.users.acquireLine(sdkAppId, userId, callId, stamp, { ...(staleCallId ? { staleCallId } : {}), ...(freshSince ? { freshSince } : {}) })
+      : deps.users.acquireLine(sdkAppId, userId, callId, stamp, { ...(staleCallId ? { staleCallId } : {}), callsPerMinute });
   const attempt = await acquire();
   if (attempt.acquired || !('heldBy' in attempt)) return attempt;
   const holder = await deps.calls.getCall(sdkAppId, attempt.heldBy);
   // A `calls` takes lines before it creates its call: a young line without a call is being placed.
-  if (!holder && now - attempt.since < LINE_CREATION_GRACE_MS) return attempt;
+  if (!holder && stamp - attempt.since < LINE_CREATION_GRACE_MS) return attempt;
   const live = holder?.call.members.some((m) => m.userId === userId && (m.state === 'ringing' || m.state === 'joined'));
   if (holder?.call.status !== 'ended' && live) return attempt;
   return acquire(attempt.heldBy);

@@ -55,15 +55,15 @@ export async function placeCall(deps: Deps, who: Speaker, req: CallsRequest, req
   const unknown = views.findIndex((v) => !v.profile);
   if (unknown >= 0) {
     // A retry after the callee's account was deleted still gets its first answer.
-    if (await deps.calls.getCall(sdkAppId, callId)) return replayCalls(deps, sdkAppId, callId, requestKey);
+    const replayed = await replayIfPlaced(deps, sdkAppId, callId, requestKey);
+    if (replayed) return replayed;
     throw new UnknownUserError(req.userIdList[unknown] ?? '');
   }
   const stamp = deps.ids.lineStamp(now);
   const own = await takeOwnLine(deps, who, callId, stamp, app?.callsPerMinute ?? APP_DEFAULTS.callsPerMinute);
   if (own.kind === 'other') {
     // A retry of a `calls` whose call exists (maybe ended, her line now held by another call) replays it.
-    if (await deps.calls.getCall(sdkAppId, callId)) return replayCalls(deps, sdkAppId, callId, requestKey);
-    return answerHeldCall(deps, who, device, own.heldBy, req, requestKey);
+    return (await replayIfPlaced(deps, sdkAppId, callId, requestKey)) ?? answerHeldCall(deps, who, device, own.heldBy, req, requestKey);
   }
   const lines = await Promise.all(req.userIdList.map((u) => takeLine(deps, sdkAppId, u, callId, stamp)));
   const roomId = req.roomId ?? deps.ids.roomId();
@@ -93,7 +93,9 @@ export async function placeCall(deps: Deps, who: Speaker, req: CallsRequest, req
     // are given up unless the call that exists needs them, and the first answer is replayed.
     const taken = [{ userId: who.userId, line: own as LineAttempt }, ...req.userIdList.map((userId, i) => ({ userId, line: lines[i] }))];
     await releaseTaken(deps, sdkAppId, callId, new Map(taken.filter(({ line }) => line?.acquired && !line.alreadyOurs).map(({ userId }) => [userId, stamp])));
-    return replayCalls(deps, sdkAppId, callId, requestKey);
+    const replayed = await replayIfPlaced(deps, sdkAppId, callId, requestKey);
+    if (!replayed) throw new RefusedInStateError(`calls: call ${callId} could not be created; retry with a new requestId`);
+    return replayed;
   }
   await executeEffects(deps, call, entry);
   return { callId, roomId: call.roomId, roomIdType: call.roomIdType };
@@ -138,10 +140,13 @@ async function answerHeldCall(deps: Deps, who: Speaker, device: DeviceRef, heldB
   })) as CallsAnswer;
 }
 
-/** A repeated `calls`: the first answer again, and the creation's effects again in case its handler died before finishing them. */
-async function replayCalls(deps: Deps, sdkAppId: number, callId: string, requestKey: string): Promise<CallsAnswer> {
+/**
+ * A repeated `calls` whose call exists: the first answer again, and the creation's effects again in
+ * case its handler died before finishing them. `undefined` when no call was placed for it.
+ */
+async function replayIfPlaced(deps: Deps, sdkAppId: number, callId: string, requestKey: string): Promise<CallsAnswer | undefined> {
   const stored = await deps.calls.getCall(sdkAppId, callId);
-  if (!stored) throw new RefusedInStateError(`calls: call ${callId} could not be created; retry with a new requestId`);
+  if (!stored) return undefined;
   await redoEffects(deps, stored, requestKey);
   return { callId, roomId: stored.call.roomId, roomIdType: stored.call.roomIdType };
 }

@@ -164,11 +164,11 @@ describe('delivery', () => {
     rt.callbacksQueue.send = async (body, options) => {
       sent.push(body);
       await original(body, options);
-      await original(body, { delayMs: 300 }); // SQS delivers at least once
+      await original(body, { delayMs: 1_500 }); // SQS delivers at least once (here after the first copy was delivered)
     };
     const { callId } = (await a!.request('calls', { userIdList: ['b'], mediaType: 'Audio' })).data;
     rt.callbacksQueue.send = original;
-    await expect.poll(() => rt.metrics.counts.get('CallbackDuplicateDropped') ?? 0, { timeout: 5_000 }).toBe(dropped + 1);
+    await expect.poll(() => rt.metrics.counts.get('CallbackDuplicateDropped') ?? 0, { timeout: 8_000 }).toBe(dropped + 1);
     expect(sent).toHaveLength(1);
     expect(receiver.ofCall(callId).map((r) => r.body.EventId)).toEqual([`${callId}.1`]);
     await a!.request('hangup', { callId });
