@@ -333,7 +333,7 @@ describe('delivery faults', () => {
     // A stray copy of the first message (SQS redelivering it late): the app server already has it.
     const dropped = rt.metrics.counts.get('CallbackDuplicateDropped') ?? 0;
     await rt.callbacksQueue.send(first[0]!);
-    await expect.poll(() => rt.metrics.counts.get('CallbackDuplicateDropped') ?? 0, { timeout: 5_000 }).toBe(dropped + 1);
+    await expect.poll(() => rt.metrics.counts.get('CallbackDuplicateDropped') ?? 0, { timeout: 5_000 }).toBeGreaterThanOrEqual(dropped + 1);
     expect(receiver.ofCall(callId)).toHaveLength(7);
     await alice.request('hangup', { callId });
     await closeAll([alice, bob]);
