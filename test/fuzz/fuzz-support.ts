@@ -24,13 +24,13 @@ export function toJsonText(value: unknown): string {
   return text;
 }
 
-/** A payload that pollutes `Object.prototype` if anything merges it naively. */
-export const pollutingValue = fc.constantFrom<unknown>(
-  { polluted: 'yes' },
-  { zzFUZZPROTOTYPEzz: { polluted: 'yes' } },
-  { zzFUZZPROTOzz: { polluted: 'yes' } },
-  { isAdmin: true, polluted: 'yes' },
-);
+/**
+ * A payload that pollutes `Object.prototype` if anything merges it naively. A fresh copy each time: the mutations
+ * write into the values they place, so a shared constant would grow across runs, or point at itself.
+ */
+export const pollutingValue = fc
+  .constantFrom<unknown>({ polluted: 'yes' }, { zzFUZZPROTOTYPEzz: { polluted: 'yes' } }, { zzFUZZPROTOzz: { polluted: 'yes' } }, { isAdmin: true, polluted: 'yes' })
+  .map((value) => structuredClone(value));
 
 /** Nested arrays/objects `depth` deep around a leaf. */
 export function nest(depth: number, kind: 'array' | 'object', leaf: unknown = 1): unknown {

@@ -43,24 +43,27 @@ const dataOf = (frame: Json): Json => {
 };
 const fieldName = (action: string) => fc.oneof(fc.constantFrom(...Object.keys(VALID[action] ?? {}), 'userIdList', 'callId', 'params', 'mediaType', 'platform'), fc.string({ maxLength: 10 }), fc.constantFrom(...DANGEROUS_KEYS));
 
+/** A copy of a generated value: a mutation writes into what an earlier one placed, and fast-check replays values when it shrinks. */
+const fresh = <T,>(value: T): T => structuredClone(value);
+
 /** Mutations of a valid frame of `action`. */
 const mutation = (action: string): fc.Arbitrary<Mutation> =>
   fc.oneof(
-    fc.tuple(fieldName(action), nastyValue).map(([k, v]): Mutation => (f) => void (dataOf(f)[k] = v)),
+    fc.tuple(fieldName(action), nastyValue).map(([k, v]): Mutation => (f) => void (dataOf(f)[k] = fresh(v))),
     fieldName(action).map((k): Mutation => (f) => void delete dataOf(f)[k]),
     fc.tuple(fc.constantFrom('roomId', 'timeout', 'userData', 'chatGroupId', 'offlinePushInfo', ...DANGEROUS_KEYS), nastyValue).map(([k, v]): Mutation => (f) => {
       const data = dataOf(f);
       const params = typeof data.params === 'object' && data.params !== null && !Array.isArray(data.params) ? (data.params as Json) : (data.params = {});
-      (params as Json)[k] = v;
+      (params as Json)[k] = fresh(v);
     }),
-    fc.array(nastyValue, { maxLength: 10 }).map((list): Mutation => (f) => void (dataOf(f).userIdList = list)),
+    fc.array(nastyValue, { maxLength: 10 }).map((list): Mutation => (f) => void (dataOf(f).userIdList = fresh(list))),
     fc.array(fc.constantFrom(...GHOSTS, 'ghost-9', ''), { maxLength: 12 }).map((list): Mutation => (f) => void (dataOf(f).userIdList = list)),
-    nastyValue.map((v): Mutation => (f) => void (f.data = v)),
-    nastyValue.map((v): Mutation => (f) => void (f.action = v)),
+    nastyValue.map((v): Mutation => (f) => void (f.data = fresh(v))),
+    nastyValue.map((v): Mutation => (f) => void (f.action = fresh(v))),
     fc.constantFrom(...ACTIONS.map((a) => a.toUpperCase()), ' login', 'calls\u0000', 'Calls', 'toString', '__proto__', 'constructor', 'hasOwnProperty').map((a): Mutation => (f) => void (f.action = a)),
-    fc.oneof(nastyValue, fc.constant('r'.repeat(65)), fc.constant('')).map((v): Mutation => (f) => void (f.requestId = v)),
+    fc.oneof(nastyValue, fc.constant('r'.repeat(65)), fc.constant('')).map((v): Mutation => (f) => void (f.requestId = fresh(v))),
     fc.constantFrom('action', 'requestId', 'data').map((k): Mutation => (f) => void delete f[k]),
-    fc.tuple(fc.constantFrom(...DANGEROUS_KEYS), nastyValue).map(([k, v]): Mutation => (f) => void (f[k] = v)),
+    fc.tuple(fc.constantFrom(...DANGEROUS_KEYS), nastyValue).map(([k, v]): Mutation => (f) => void (f[k] = fresh(v))),
     fc.tuple(fc.integer({ min: 1, max: 800 }), fc.constantFrom<'array' | 'object'>('array', 'object')).map(([d, kind]): Mutation => (f) => void (dataOf(f).params = nest(d, kind))),
   );
 
