@@ -115,7 +115,7 @@ function workSection(r: BenchResults): string[] {
         ? 'dynalite’s own count of the requests it served agrees on every scenario.'
         : `**dynalite’s own count differs**: ${scenarios.map((x) => `${x.scenario.name}: ${x.work.served} served`).join('; ')}.`
     }`,
-    '- **Capacity units**: the middleware adds `ReturnConsumedCapacity: "TOTAL"` to every request, and dynalite computes the units from item sizes (reads per 4 KB, halved when eventually consistent; writes per 1 KB). dynalite does not report **index writes**; both indexes project ALL, so the middleware adds them, computed from the same item sizes: an item in an index costs its write units again on each write, twice when its index key changes. Writes refused by their condition count 1 WRU each (' +
+    '- **Capacity units**: the middleware adds `ReturnConsumedCapacity: "TOTAL"` to every request, and dynalite computes the units from item sizes (reads per 4 KB, halved when eventually consistent; writes per 1 KB). dynalite does not report **index writes**, so the middleware adds them by DynamoDB’s rules: an index entry is the table’s and the index’s keys, the projected attributes (gsi1: `record`; gsi2: keys only) and 100 bytes, a unit per 1 KB; a write costs an index that entry’s units when it puts the item in or takes it out or changes a projected attribute, twice when it changes the index key, and nothing otherwise. Writes refused by their condition count 1 WRU each (' +
       (scenarios.every((x) => x.work.dynamo.conditionFailures === 0) ? 'none happen here' : scenarios.map((x) => `${x.work.dynamo.conditionFailures} in ${x.scenario.name}`).join(', ')) +
       ').',
     '- **Frames** are counted by the local API Gateway: in (client → server; one route invocation each) and out (two-way route answers + `@connections` posts). API Gateway bills both directions.',
@@ -216,7 +216,7 @@ function overBudget(scenarios: { scenario: WorkScenario; work: Work }[], one: Wo
   const tbl = one.dynamo.tableWriteUnits;
   if (idx > 0)
     lines.push(
-      `Not a budget item, but the largest cost: in a 1v1 call the indexes take ${fmt(idx, 0)} of ${fmt(idx + tbl, 0)} write units. The call item is in gsi1 (live calls by room) and gsi2 (the sweeper’s deadlines), both projecting ALL, so every change of the call item is written two more times, and an item over 1 KB costs 2 WRU each time. Projecting only keys into gsi2 (the sweeper reads ids) and only the record into gsi1 would remove most of them (an estimate, not measured here).`,
+      `Index writes: in a 1v1 call the indexes take ${fmt(idx, 0)} of ${fmt(idx + tbl, 0)} write units. The indexes project only what their queries read (gsi1 the record, gsi2 keys), so the call item, which grows with its members and changes at every step, costs gsi1 a small entry when the call starts and ends, and gsi2 a small delete and put each time its next deadline moves; the table write of the call item itself (over 1 KB once it has members and an outbox) is the larger part.`,
     );
   return lines;
 }

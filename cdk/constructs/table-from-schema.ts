@@ -29,7 +29,9 @@ export function tableFromSchema(scope: Construct, id: string, options: TableFrom
       indexName: index.indexName,
       partitionKey: key(index.partitionKey),
       sortKey: key(index.sortKey),
-      projectionType: ProjectionType.ALL,
+      ...(index.projection.type === 'INCLUDE'
+        ? { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.projection.nonKeyAttributes] }
+        : { projectionType: index.projection.type === 'KEYS_ONLY' ? ProjectionType.KEYS_ONLY : ProjectionType.ALL }),
     });
   }
   return table;

@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import type { Call } from '../calls/types.ts';
 import { callKey, pad } from '../store/keys.ts';
 import { SWEEP_SHARDS } from '../store/schema.ts';
-import { VersionConflictError, type CallStore, type OutboxEntry, type StoredAnswer, type StoredCall } from '../ports/store.ts';
+import { VersionConflictError, type CallRef, type CallStore, type OutboxEntry, type StoredAnswer, type StoredCall } from '../ports/store.ts';
 import { isConditionFailed } from './dynamo-errors.ts';
 
 /** How long a call item stays after its last change (replayed requests and late 8010 answers need it). */
@@ -26,6 +26,12 @@ const sweepKeys = (call: Call, sweepAt: number) => ({
   gsi2pk: `${call.status === 'ended' ? 'SETTLE' : 'SWEEP'}#${sweepShard(call.callId)}`,
   gsi2sk: `${pad(sweepAt)}#${call.sdkAppId}#${call.callId}`,
 });
+
+/** The call a sweeper index key names (`<deadline>#<sdkAppId>#<callId>`). */
+function refOf(gsi2sk: string): CallRef {
+  const [, app, callId] = gsi2sk.split('#');
+  return { sdkAppId: Number(app), callId: callId ?? '' };
+}
 
 /** Where the sweeper got to in each `SETTLE#` shard. */
 const SETTLE_CURSOR_KEY = { pk: 'SWEEPER', sk: 'SETTLE_CURSOR' };
@@ -123,7 +129,7 @@ export class DynamoCallStore implements CallStore {
     return out.Items?.[0]?.gsi1sk as string | undefined;
   }
 
-  async dueCalls(before: number, limit: number): Promise<{ sdkAppId: number; callId: string }[]> {
+  async dueCalls(before: number, limit: number): Promise<CallRef[]> {
     const shards = Array.from({ length: SWEEP_SHARDS }, (_, i) => i);
     const pages = await Promise.all(
       shards.map((shard) =>
@@ -138,15 +144,10 @@ export class DynamoCallStore implements CallStore {
         ),
       ),
     );
-    return pages.flatMap((p) =>
-      (p.Items ?? []).map((item) => {
-        const [, app, callId] = String(item.gsi2sk).split('#');
-        return { sdkAppId: Number(app), callId: callId ?? '' };
-      }),
-    );
+    return pages.flatMap((p) => (p.Items ?? []).map((item) => refOf(String(item.gsi2sk))));
   }
 
-  async endedCallsToSettle(before: number, limit: number): Promise<{ calls: StoredCall[]; done: () => Promise<void> }> {
+  async endedCallsToSettle(before: number, limit: number): Promise<{ calls: CallRef[]; done: () => Promise<void> }> {
     const cursorItem = await this.db.send(new GetCommand({ TableName: this.table, Key: SETTLE_CURSOR_KEY, ConsistentRead: true }));
     const cursors = { ...((cursorItem.Item?.cursors as Record<string, string> | undefined) ?? {}) };
     const shards = Array.from({ length: SWEEP_SHARDS }, (_, i) => String(i));
@@ -156,7 +157,6 @@ export class DynamoCallStore implements CallStore {
           new QueryCommand({
             TableName: this.table,
             IndexName: 'gsi2',
-            // The index projects whole items: the calls come with it, no read per call.
             KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :after AND :before',
             ExpressionAttributeValues: { ':pk': `SETTLE#${shard}`, ':after': cursors[shard] ?? '0', ':before': `${pad(before)}#~` },
             Limit: limit + 1,
@@ -166,7 +166,7 @@ export class DynamoCallStore implements CallStore {
         const items = (out.Items ?? []).filter((item) => item.gsi2sk !== cursors[shard]);
         const last = items.at(-1);
         if (last) cursors[shard] = String(last.gsi2sk);
-        return items.map(({ call, version, requests, origin, outbox }) => ({ call, version, requests: requests ?? {}, origin, outbox: outbox ?? [] }) as StoredCall);
+        return items.map((item) => refOf(String(item.gsi2sk)));
       }),
     );
     const moved = shards.some((shard) => cursors[shard] !== (cursorItem.Item?.cursors as Record<string, string> | undefined)?.[shard]);

@@ -178,13 +178,13 @@ export class DynamoUserStore implements UserStore {
   acquireLine(sdkAppId: number, userId: string, callId: string, now: number, options?: LineOptions & { callsPerMinute?: undefined }): Promise<LineAttempt>;
   acquireLine(sdkAppId: number, userId: string, callId: string, now: number, options: LineOptions & { callsPerMinute: number }): Promise<LineAttempt | LineLimited>;
   async acquireLine(sdkAppId: number, userId: string, callId: string, now: number, options: LineOptions = {}): Promise<LineAttempt | LineLimited> {
-    const { staleCallId, callsPerMinute, freshSince } = options;
+    const { stale, callsPerMinute, freshSince } = options;
     const key = { pk: userPk(sdkAppId, userId), sk: LINE_SK };
-    const free = `(attribute_not_exists(callId) OR callId = :cid${staleCallId ? ' OR callId = :stale' : ''})`;
-    const values: Record<string, unknown> = { ':cid': callId, ':now': now, ...(staleCallId ? { ':stale': staleCallId } : {}) };
+    const free = `(attribute_not_exists(callId) OR callId = :cid${stale ? ' OR (callId = :stale AND since = :staleSince)' : ''})`;
+    const values: Record<string, unknown> = { ':cid': callId, ':now': now, ...(stale ? { ':stale': stale.callId, ':staleSince': stale.since } : {}) };
     const window = Math.floor(now / 60_000);
     // `since` says which part of the call holds the line (a line taken over from a stale call starts one).
-    const since = freshSince || staleCallId ? 'since = :now' : 'since = if_not_exists(since, :now)';
+    const since = freshSince || stale ? 'since = :now' : 'since = if_not_exists(since, :now)';
     // The caller's calls-per-minute window lives on the line item, so counting costs no extra write
     // in the usual case (a user's first call of a minute takes the reset form; later ones increment).
     const forms =
@@ -215,7 +215,7 @@ export class DynamoUserStore implements UserStore {
       // dynalite returns no item with a failed condition, so the line is read (busy or limited path only).
       const held = (await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))).Item;
       if (held?.callId === callId) return { acquired: true, alreadyOurs: true };
-      if (held?.callId !== undefined && held.callId !== staleCallId) return { acquired: false, heldBy: String(held.callId), since: Number(held.since) };
+      if (held?.callId !== undefined && (!stale || held.callId !== stale.callId || Number(held.since) !== stale.since)) return { acquired: false, heldBy: String(held.callId), since: Number(held.since) };
       if (callsPerMinute !== undefined && held?.rlWindow === window && Number(held.rlCount) >= callsPerMinute) {
         return { acquired: false, limitedForMs: (window + 1) * 60_000 - now };
       }

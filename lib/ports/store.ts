@@ -74,8 +74,11 @@ export interface UserView {
 /** Outcome of trying to take a user's line for a call. */
 /** How to take a line: see `UserStore.acquireLine`. */
 export interface LineOptions {
-  /** A call whose hold on the line is stale (it ended, or she is not in it): it is taken over. */
-  staleCallId?: string;
+  /**
+   * A hold on the line found stale (its call ended, or she is not in it): taken over only if the line
+   * is still held by that call with that `since` (a request that stamped it again meanwhile keeps it).
+   */
+  stale?: { callId: string; since: number };
   /** Count this call against the user's calls per minute (the caller's own line). */
   callsPerMinute?: number;
   /**
@@ -95,6 +98,12 @@ export interface LineLimited {
   limitedForMs: number;
 }
 
+/** A call by its ids (what the sweeper's index holds). */
+export interface CallRef {
+  sdkAppId: number;
+  callId: string;
+}
+
 /** Calls, changed only by conditional writes on their version. */
 export interface CallStore {
   getCall(sdkAppId: number, callId: string): Promise<StoredCall | undefined>;
@@ -108,12 +117,12 @@ export interface CallStore {
   /** The live call in a room, if any. */
   liveCallInRoom(sdkAppId: number, roomId: number | string): Promise<string | undefined>;
   /** Live calls whose next deadline is at or before `before`, across all apps (sweeper). */
-  dueCalls(before: number, limit: number): Promise<{ sdkAppId: number; callId: string }[]>;
+  dueCalls(before: number, limit: number): Promise<CallRef[]>;
   /**
    * Ended calls whose settle check (`sweepAt`) is at or before `before` and that no earlier sweep
-   * acknowledged (at most `limit` per shard); `done` acknowledges them.
+   * acknowledged (at most `limit` per shard), by id; `done` acknowledges them.
    */
-  endedCallsToSettle(before: number, limit: number): Promise<{ calls: StoredCall[]; done: () => Promise<void> }>;
+  endedCallsToSettle(before: number, limit: number): Promise<{ calls: CallRef[]; done: () => Promise<void> }>;
 }
 
 /** Users' profiles, devices and lines (busy markers). */
@@ -135,7 +144,7 @@ export interface UserStore {
   touchDevice(sdkAppId: number, userId: string, connectionId: string, now: number): Promise<boolean>;
   setProfileFields(sdkAppId: number, userId: string, fields: Partial<Pick<ProfileItem, 'nickname' | 'avatar' | 'multiDeviceAbility' | 'loggedOut'>>): Promise<void>;
   /**
-   * Takes the line for `callId` if it is free, already ours, or held by `staleCallId`. With
+   * Takes the line for `callId` if it is free, already ours, or held as `stale` says. With
    * `callsPerMinute`, taking it also counts one call in the user's current minute and is refused
    * (`limitedForMs`) once that many were counted.
    */

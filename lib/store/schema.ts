@@ -7,13 +7,22 @@ export const TABLE_SCHEMA = {
   sortKey: 'sk',
   /** Epoch seconds after which DynamoDB may delete the item (records, ended calls). */
   ttlAttribute: 'expiresAt',
+  /**
+   * Each index projects only what its queries read, so the call item (large, changed at every step of
+   * a call) costs an index write only when its index keys change, not on every change.
+   */
   indexes: [
-    /** Call records of an app by start time (`get_record_by_filter`). */
-    { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-    /** Live calls by their next deadline, sharded, for the sweeper (sparse: only live calls). */
-    { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    /** Call records of an app by start time (`get_record_by_filter`, reads `record`), and live calls by room (reads the key). */
+    { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: { type: 'INCLUDE', nonKeyAttributes: ['record'] } },
+    /** Calls by their next deadline, sharded, for the sweeper: live calls (`SWEEP#`) and ended ones to settle (`SETTLE#`); ids only. */
+    { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: { type: 'KEYS_ONLY' } },
   ],
 } as const;
+
+/** An index's projection as DynamoDB's CreateTable takes it. */
+function projectionOf(ix: (typeof TABLE_SCHEMA.indexes)[number]) {
+  return ix.projection.type === 'INCLUDE' ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...ix.projection.nonKeyAttributes] } : { ProjectionType: ix.projection.type };
+}
 
 /** Number of shards of the sweeper index, so no single partition takes every live call. */
 export const SWEEP_SHARDS = 8;
@@ -39,7 +48,7 @@ export function createTableInput(tableName: string) {
         { AttributeName: ix.partitionKey, KeyType: 'HASH' as const },
         { AttributeName: ix.sortKey, KeyType: 'RANGE' as const },
       ],
-      Projection: { ProjectionType: 'ALL' as const },
+      Projection: projectionOf(ix),
     })),
   };
 }

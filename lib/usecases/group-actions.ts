@@ -26,9 +26,6 @@ async function withLines<T>(deps: Deps, who: Speaker, callId: string, work: (tak
 export async function inviteUsers(deps: Deps, who: Speaker, input: { callId: string; userIdList: string[]; timeoutSec: number }, requestId: string) {
   if (input.userIdList.includes(who.userId)) throw new InvalidParameterError('inviteUser: you cannot invite yourself');
   const views = await Promise.all(input.userIdList.map((u) => deps.users.getUser(who.sdkAppId, u)));
-  views.forEach((v, i) => {
-    if (!v.profile) throw new UnknownUserError(input.userIdList[i] ?? '');
-  });
   return withLines(deps, who, input.callId, (taken) =>
     runDeviceRequest(deps, who, {
       callId: input.callId,
@@ -37,6 +34,10 @@ export async function inviteUsers(deps: Deps, who: Speaker, input: { callId: str
       missing: ended('inviteUser', input.callId),
       answer: () => ({ callId: input.callId }),
       command: async (stored, base) => {
+        // Checked here, not before: a retry of a request that succeeded replays it even if an invitee's account is gone since.
+        views.forEach((v, i) => {
+          if (!v.profile) throw new UnknownUserError(input.userIdList[i] ?? '');
+        });
         const inCall = (u: string) => stored.call.members.some((m) => m.userId === u && (m.state === 'ringing' || m.state === 'joined'));
         const stamp = deps.ids.lineStamp(base.now);
         const lines = await Promise.all(input.userIdList.map((u) => takeLine(deps, who.sdkAppId, u, input.callId, stamp, { freshSince: !inCall(u) })));

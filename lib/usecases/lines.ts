@@ -14,18 +14,23 @@ export async function takeLine(deps: Deps, sdkAppId: number, userId: string, cal
 export async function takeLine(deps: Deps, sdkAppId: number, userId: string, callId: string, stamp: number, options: { callsPerMinute: number }): Promise<LineAttempt | LineLimited>;
 export async function takeLine(deps: Deps, sdkAppId: number, userId: string, callId: string, stamp: number, options: { freshSince?: boolean; callsPerMinute?: number } = {}): Promise<LineAttempt | LineLimited> {
   const { callsPerMinute, freshSince } = options;
-  const acquire = (staleCallId?: string) =>
+  const acquire = (stale?: { callId: string; since: number }) =>
     callsPerMinute === undefined
-      ? deps.users.acquireLine(sdkAppId, userId, callId, stamp, { ...(staleCallId ? { staleCallId } : {}), ...(freshSince ? { freshSince } : {}) })
-      : deps.users.acquireLine(sdkAppId, userId, callId, stamp, { ...(staleCallId ? { staleCallId } : {}), callsPerMinute });
+      ? deps.users.acquireLine(sdkAppId, userId, callId, stamp, { ...(stale ? { stale } : {}), ...(freshSince ? { freshSince } : {}) })
+      : deps.users.acquireLine(sdkAppId, userId, callId, stamp, { ...(stale ? { stale } : {}), callsPerMinute });
   const attempt = await acquire();
   if (attempt.acquired || !('heldBy' in attempt)) return attempt;
   const holder = await deps.calls.getCall(sdkAppId, attempt.heldBy);
+  const young = stamp - attempt.since < LINE_CREATION_GRACE_MS;
   // A `calls` takes lines before it creates its call: a young line without a call is being placed.
-  if (!holder && stamp - attempt.since < LINE_CREATION_GRACE_MS) return attempt;
-  const live = holder?.call.members.some((m) => m.userId === userId && (m.state === 'ringing' || m.state === 'joined'));
-  if (holder?.call.status !== 'ended' && live) return attempt;
-  return acquire(attempt.heldBy);
+  if (!holder && young) return attempt;
+  if (holder && holder.call.status !== 'ended') {
+    const member = holder.call.members.find((m) => m.userId === userId);
+    if (member && (member.state === 'ringing' || member.state === 'joined')) return attempt;
+    // Stamped by a request of the live call that has not saved her part yet (inviteUser, join): not stale while young.
+    if (member?.lineSince !== attempt.since && young) return attempt;
+  }
+  return acquire({ callId: attempt.heldBy, since: attempt.since });
 }
 
 /**

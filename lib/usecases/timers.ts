@@ -4,7 +4,7 @@ import { liveDevicesCheck } from './liveness.ts';
 import { endOfGrace, onCredentialTimer } from './presence.ts';
 import { runCallCommand } from './run-command.ts';
 import { executeEffects } from './execute-effects.ts';
-import type { StoredCall } from '../ports/store.ts';
+import type { CallRef } from '../ports/store.ts';
 import type { TimerMessage } from './timer-messages.ts';
 
 /** A ring timer fired: invitations past their deadline stop ringing. A missing or ended call is fine. */
@@ -42,9 +42,7 @@ export async function sweep(deps: Deps): Promise<{ checked: number; settled: num
   const now = deps.clock.now();
   const [due, ended] = await Promise.all([deps.calls.dueCalls(now, 100), deps.calls.endedCallsToSettle(now, 100)]);
   await Promise.all(
-    ended.calls.map((stored) =>
-      settleEndedCall(deps, stored).catch((err: unknown) => deps.log.error('settling failed for call', { callId: stored.call.callId, error: String(err) })),
-    ),
+    ended.calls.map((ref) => settleEndedCall(deps, ref).catch((err: unknown) => deps.log.error('settling failed for call', { callId: ref.callId, error: String(err) }))),
   );
   await ended.done();
   await Promise.all(
@@ -63,11 +61,13 @@ export async function sweep(deps: Deps): Promise<{ checked: number; settled: num
 /**
  * A call ended a minute ago: if its record is missing, the handler that ended it died before
  * finishing its effects (the record is written after the lines and the callbacks), so the effects
- * kept in its outbox are carried out again, each safe to repeat. One read per call, no write.
+ * kept in its outbox are carried out again, each safe to repeat. One read per call (its record), no
+ * write; the call itself is read only when the record is missing.
  */
-export async function settleEndedCall(deps: Deps, stored: StoredCall): Promise<void> {
-  const { sdkAppId, callId } = stored.call;
+export async function settleEndedCall(deps: Deps, { sdkAppId, callId }: CallRef): Promise<void> {
   if (await deps.records.getRecord(sdkAppId, callId)) return;
+  const stored = await deps.calls.getCall(sdkAppId, callId);
+  if (!stored) return;
   deps.log.warn('ended call has no record: finishing the effects its handler left', { sdkAppId, callId, transitions: stored.outbox.length });
   deps.metrics.count('EndedCallFinishedBySweeper');
   for (const entry of stored.outbox) await executeEffects(deps, stored.call, entry);

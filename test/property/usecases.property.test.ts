@@ -25,11 +25,12 @@ import { fakeDeps, testApp, viewOf, type CallItem, type Fakes, type Partition, t
 // was posted (see `Checker`); every run ends with a drain (time passes, timers fire, the sweeper runs, nobody
 // heartbeats) after which every call must have ended. A second property runs groups of steps concurrently,
 // fast-check's scheduler interleaving every store, queue and @connections operation.
-// FC_RUNS (default 10,000) is the total number of runs of both properties; FC_SEED replays a failure's seed.
+// FC_RUNS (default 10,000) is the total number of runs of both properties; FC_SEED (with FC_PATH, the
+// counterexample itself) replays a failure's seed.
 // FC_SKIP=<tag>,<tag> skips the checks of bugs already pinned by a regression example at the end of this file
 // (tags: answer-post, sweep-bound, lines, gone-device, replays, redo-callback), to explore beyond them.
 const RUNS = Number(process.env.FC_RUNS ?? 10_000);
-const SEED = process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {};
+const SEED = process.env.FC_SEED ? { seed: Number(process.env.FC_SEED), ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}) } : {};
 const SKIP = new Set((process.env.FC_SKIP ?? '').split(',').filter(Boolean));
 type KnownBug = 'answer-post' | 'sweep-bound' | 'lines' | 'gone-device' | 'replays' | 'redo-callback';
 const SEQUENTIAL_RUNS = Math.ceil(RUNS * 0.75);
@@ -1412,6 +1413,38 @@ describe('regressions (bugs the properties found)', () => {
       true,
     );
   });
+
+  it('never lets a user drop the line an inviteUser just took for her (a line stamped for a live call she is not in yet is not stale) [lines]', async () => {
+    const w = new World({ ...THREE_ONLINE, devices: [1, 1, 1, 1], online: [true, true, true, true], multiDevice: [false, false, false, false] });
+    const checker = new Checker(w);
+    await setUp(w, checker);
+    const [u0, , u2] = ['u0', 'u1', 'u2'].map((u) => w.conns.find((c) => c.userId === u) as Conn);
+    await step(w, checker, () => w.send(u0 as Conn, 'calls', { userIdList: ['u1', 'u3'], mediaType: 'Audio' }));
+    await step(
+      w,
+      checker,
+      async () => {
+        // u0's inviteUser takes u2's line, then stalls before saving the call; u2 calls u0 meanwhile.
+        const stalled = holdFirst(w, 'calls.saveCall');
+        const invite = w.send(u0 as Conn, 'inviteUser', { callId: w.callIdAt(0), userIdList: ['u2'] });
+        await stalled.reached;
+        await w.send(u2 as Conn, 'calls', { userIdList: ['u0'], mediaType: 'Audio' });
+        stalled.release();
+        await invite;
+      },
+      true,
+    );
+    expect(w.callNow(APP_ID, w.callIdAt(0))?.members.find((m) => m.userId === 'u2')?.state).toBe('ringing');
+  });
+
+  it('answers a retried inviteUser with its first answer even when the invitee\'s account was deleted since [replays]', () =>
+    runSequential({ devices: [1, 1, 1, 1, 1], online: [true, true, false, true, true], multiDevice: [false, false, false, false, false], loginPolicy: 'multi', maxDevicesPerPlatform: 1, groupJoinPolicy: 'open' }, [
+      { kind: 'connect', user: 2, device: 0, foreign: false, credential: 'fresh', login: true, flaky: true },
+      { kind: 'frame', conn: 9, by: 'any', frame: { action: 'calls', to: [0, 1], group: false, timeout: 10, media: 'Audio' } },
+      { kind: 'frame', conn: 0, by: 'joined', frame: { action: 'inviteUser', call: 0, to: [3], timeout: 10 } },
+      { kind: 'admin', action: 'deleteAccount', user: 4, conn: 0, call: 0 },
+      { kind: 'repeat', conn: 3 },
+    ]));
 
   it('never lets one user place two live calls by sending calls twice at once (a double tap) [lines]', async () => {
     const w = new World(THREE_ONLINE);

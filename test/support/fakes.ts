@@ -206,11 +206,11 @@ export class FakeCallStore extends Io implements CallStore {
   private readonly settleCursors = new Map<number, string>();
 
   /** Ended calls due for their settle check (the `SETTLE#` shards), each returned once: `done` moves the cursors past them. */
-  async endedCallsToSettle(before: number, limit: number): Promise<{ calls: StoredCall[]; done: () => Promise<void> }> {
+  async endedCallsToSettle(before: number, limit: number): ReturnType<CallStore['endedCallsToSettle']> {
     await this.io('endedCallsToSettle');
     const found = this.indexed(true, before, limit, (shard) => this.settleCursors.get(shard) ?? '');
     return {
-      calls: found.map(({ item }) => copy(item.stored)),
+      calls: found.map(({ item }) => ({ sdkAppId: item.stored.call.sdkAppId, callId: item.stored.call.callId })),
       done: async () => {
         await this.io('endedCallsToSettle.done');
         for (const { key, item } of found) {
@@ -355,23 +355,23 @@ export class FakeUserStore extends Io implements UserStore {
   acquireLine(sdkAppId: number, userId: string, callId: string, now: number, options?: LineOptions & { callsPerMinute?: undefined }): Promise<LineAttempt>;
   acquireLine(sdkAppId: number, userId: string, callId: string, now: number, options: LineOptions & { callsPerMinute: number }): Promise<LineAttempt | LineLimited>;
   /**
-   * Like the adapter's conditional update: the line is taken if it is free, ours, or held by `staleCallId`;
+   * Like the adapter's conditional update: the line is taken if it is free, ours, or held by the `stale` call with its `since`;
    * with `callsPerMinute`, taking it also counts one call in the current minute, refused once the limit is reached;
    * `since` is kept when the line is the call's already, unless `freshSince` (or a stale call's line taken over).
    */
   async acquireLine(sdkAppId: number, userId: string, callId: string, now: number, options: LineOptions = {}): Promise<LineAttempt | LineLimited> {
-    const { staleCallId, callsPerMinute, freshSince } = options;
+    const { stale, callsPerMinute, freshSince } = options;
     await this.io('acquireLine');
     const line = { ...this.get(sdkAppId, userId)?.line };
     const held = line.callId;
-    if (held !== undefined && held !== callId && held !== staleCallId) return { acquired: false, heldBy: held, since: line.since ?? 0 };
+    if (held !== undefined && held !== callId && (held !== stale?.callId || line.since !== stale.since)) return { acquired: false, heldBy: held, since: line.since ?? 0 };
     if (callsPerMinute !== undefined) {
       const window = Math.floor(now / 60_000);
       const count = line.rlWindow === window ? (line.rlCount ?? 0) : 0;
       if (count >= callsPerMinute) return held === callId ? { acquired: true, alreadyOurs: true } : { acquired: false, limitedForMs: (window + 1) * 60_000 - now };
       Object.assign(line, { rlWindow: window, rlCount: count + 1 });
     }
-    const since = !freshSince && !staleCallId && held === callId && line.since !== undefined ? line.since : now;
+    const since = !freshSince && !stale && held === callId && line.since !== undefined ? line.since : now;
     this.change(sdkAppId, userId, (p) => ({ ...p, line: { ...line, callId, since } }));
     return { acquired: true, alreadyOurs: held === callId };
   }
