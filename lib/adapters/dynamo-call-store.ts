@@ -47,10 +47,27 @@ export class DynamoCallStore implements CallStore {
   ) {}
 
   async getCall(sdkAppId: number, callId: string): Promise<StoredCall | undefined> {
+    const placed = await this.getPlaced(sdkAppId, callId);
+    return placed && 'call' in placed ? placed : undefined;
+  }
+
+  async getPlaced(sdkAppId: number, callId: string): Promise<StoredCall | { mergedInto: string } | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: callKey(sdkAppId, callId), ConsistentRead: true }));
     if (!out.Item) return undefined;
+    if (typeof out.Item.mergedInto === 'string') return { mergedInto: out.Item.mergedInto };
     const { call, version, requests, origin, outbox } = out.Item as StoredCall;
     return { call, version, requests: requests ?? {}, origin, outbox: outbox ?? [] };
+  }
+
+  async markMerged(sdkAppId: number, callId: string, into: string, now: number): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({ TableName: this.table, Item: { ...callKey(sdkAppId, callId), mergedInto: into, expiresAt: expiresAt(now) }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
+    } catch (err) {
+      // Already noted by an earlier attempt of the same request.
+      if (!isConditionFailed(err)) throw err;
+    }
   }
 
   async createCall(call: Call, origin: StoredCall['origin'], sweepAt: number | undefined, outbox: OutboxEntry[]): Promise<boolean> {

@@ -107,6 +107,13 @@ export interface CallRef {
 /** Calls, changed only by conditional writes on their version. */
 export interface CallStore {
   getCall(sdkAppId: number, callId: string): Promise<StoredCall | undefined>;
+  /**
+   * What a `calls` request's call id names: its call, or the call it was merged into (glare: she
+   * accepted the callee's call instead, `markMerged`), or nothing. One read.
+   */
+  getPlaced(sdkAppId: number, callId: string): Promise<StoredCall | { mergedInto: string } | undefined>;
+  /** Notes that the `calls` whose call id is `callId` was answered by accepting call `into` (kept like a call item). */
+  markMerged(sdkAppId: number, callId: string, into: string, now: number): Promise<void>;
   /** Creates the call unless it exists; `false` when it already existed (a replayed `calls`). */
   createCall(call: Call, origin: StoredCall['origin'], sweepAt: number | undefined, outbox: OutboxEntry[]): Promise<boolean>;
   /**

@@ -63,7 +63,7 @@ export async function placeCall(deps: Deps, who: Speaker, req: CallsRequest, req
   const own = await takeOwnLine(deps, who, callId, stamp, app?.callsPerMinute ?? APP_DEFAULTS.callsPerMinute);
   if (own.kind === 'other') {
     // A retry of a `calls` whose call exists (maybe ended, her line now held by another call) replays it.
-    return (await replayIfPlaced(deps, sdkAppId, callId, requestKey)) ?? answerHeldCall(deps, who, device, own.heldBy, req, requestKey);
+    return (await replayIfPlaced(deps, sdkAppId, callId, requestKey)) ?? answerHeldCall(deps, who, device, own.heldBy, req, { callId, requestKey });
   }
   const lines = await Promise.all(req.userIdList.map((u) => takeLine(deps, sdkAppId, u, callId, stamp)));
   const roomId = req.roomId ?? deps.ids.roomId();
@@ -119,13 +119,16 @@ async function takeOwnLine(deps: Deps, who: Speaker, callId: string, stamp: numb
 
 /**
  * The caller's line is held by another call: a replay of this very request, glare (the callee is
- * calling us right now: accept her call instead, ws-protocol.md "Glare"), or a refusal.
+ * calling us right now: accept her call instead, ws-protocol.md "Glare"), or a refusal. A merge is
+ * noted at this request's call id, so a retry after the merged call ended still finds its answer.
  */
-async function answerHeldCall(deps: Deps, who: Speaker, device: DeviceRef, heldBy: string, req: CallsRequest, requestKey: string): Promise<CallsAnswer> {
+async function answerHeldCall(deps: Deps, who: Speaker, device: DeviceRef, heldBy: string, req: CallsRequest, ids: { callId: string; requestKey: string }): Promise<CallsAnswer> {
+  const { requestKey } = ids;
   const held = await deps.calls.getCall(who.sdkAppId, heldBy);
   const replay = held?.requests[requestKey];
   if (held && replay?.action === 'calls') {
     await redoEffects(deps, held, requestKey);
+    await deps.calls.markMerged(who.sdkAppId, ids.callId, heldBy, deps.clock.now());
     return replay.data as CallsAnswer;
   }
   const call = held?.call;
@@ -133,20 +136,30 @@ async function answerHeldCall(deps: Deps, who: Speaker, device: DeviceRef, heldB
   const glare = call?.callType === 'SingleCall' && req.userIdList.length === 1 && call.callerId === req.userIdList[0] && me?.state === 'ringing';
   if (!call || !glare) throw new RefusedInStateError(`calls: you are already in call ${heldBy}; hang up first`);
   const answer = (c: typeof call): CallsAnswer => ({ callId: c.callId, roomId: c.roomId, roomIdType: c.roomIdType, merged: true });
-  return (await runCallCommand(deps, who.sdkAppId, heldBy, () => ({ type: 'accept', now: deps.clock.now(), userId: who.userId, device }), {
+  const merged = (await runCallCommand(deps, who.sdkAppId, heldBy, () => ({ type: 'accept', now: deps.clock.now(), userId: who.userId, device }), {
     key: () => requestKey,
     action: 'calls',
     answer,
   })) as CallsAnswer;
+  await deps.calls.markMerged(who.sdkAppId, ids.callId, heldBy, deps.clock.now());
+  return merged;
 }
 
 /**
  * A repeated `calls` whose call exists: the first answer again, and the creation's effects again in
- * case its handler died before finishing them. `undefined` when no call was placed for it.
+ * case its handler died before finishing them; or, when it was merged into the callee's call (glare),
+ * that first answer. `undefined` when no call was placed for it.
  */
 async function replayIfPlaced(deps: Deps, sdkAppId: number, callId: string, requestKey: string): Promise<CallsAnswer | undefined> {
-  const stored = await deps.calls.getCall(sdkAppId, callId);
+  const stored = await deps.calls.getPlaced(sdkAppId, callId);
   if (!stored) return undefined;
+  if ('mergedInto' in stored) {
+    const into = await deps.calls.getCall(sdkAppId, stored.mergedInto);
+    const replay = into?.requests[requestKey];
+    if (!into || replay?.action !== 'calls') return undefined;
+    await redoEffects(deps, into, requestKey);
+    return replay.data as CallsAnswer;
+  }
   await redoEffects(deps, stored, requestKey);
   return { callId, roomId: stored.call.roomId, roomIdType: stored.call.roomIdType };
 }

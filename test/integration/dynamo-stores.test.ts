@@ -89,6 +89,21 @@ describe('DynamoCallStore on dynalite', () => {
     expect((await calls.getCall(7, 'c-due'))?.outbox).toEqual(ending);
   });
 
+  it('keeps a glare merge at the merged request\'s call id: found by getPlaced, invisible to getCall, and blocking a new call there', async () => {
+    const target = sampleCall('c-merge-target');
+    await calls.createCall(target, { deviceId: 'ca', requestId: 'r' }, undefined, []);
+    await calls.markMerged(7, 'c-merged', 'c-merge-target', 1_000);
+    await calls.markMerged(7, 'c-merged', 'c-other', 2_000);
+    expect(await calls.getPlaced(7, 'c-merged')).toEqual({ mergedInto: 'c-merge-target' });
+    expect(await calls.getCall(7, 'c-merged')).toBeUndefined();
+    expect(await calls.createCall(sampleCall('c-merged'), { deviceId: 'cb', requestId: 'r' }, undefined, [])).toBe(false);
+    expect(await calls.getPlaced(7, 'c-merge-target')).toMatchObject({ call: { callId: 'c-merge-target' }, version: 1 });
+    // A call id that has a call is never turned into a merge.
+    await calls.markMerged(7, 'c-merge-target', 'c-other', 3_000);
+    expect(await calls.getCall(7, 'c-merge-target')).toMatchObject({ call: { callId: 'c-merge-target' } });
+    expect(await calls.getPlaced(7, 'c-nothing')).toBeUndefined();
+  });
+
   it('hands each ended call to the settle check once, when its time came, across sweeps and pages', async () => {
     const settleIds = async (before: number, limit = 50) => {
       const { calls: due, done } = await calls.endedCallsToSettle(before, limit);

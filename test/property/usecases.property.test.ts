@@ -1437,6 +1437,14 @@ describe('regressions (bugs the properties found)', () => {
     expect(w.callNow(APP_ID, w.callIdAt(0))?.members.find((m) => m.userId === 'u2')?.state).toBe('ringing');
   });
 
+  it('answers a retried calls that was merged into the callee\'s call (glare) with its first answer, even after that call ended [replays]', () =>
+    runSequential({ devices: [1, 1, 1, 1], online: [true, true, true, false], multiDevice: [false, false, false, false], loginPolicy: 'multi', maxDevicesPerPlatform: 1, groupJoinPolicy: 'open' }, [
+      { kind: 'frame', conn: 0, by: 'any', frame: { action: 'calls', to: [1], group: false, timeout: 10, media: 'Audio' } },
+      { kind: 'frame', conn: 8, by: 'any', frame: { action: 'calls', to: [0], group: false, timeout: 10, media: 'Audio' } },
+      { kind: 'frame', conn: 0, by: 'joined', frame: { action: 'hangup', call: 0, interrupt: false } },
+      { kind: 'repeat', conn: 2 },
+    ]));
+
   it('answers a retried inviteUser with its first answer even when the invitee\'s account was deleted since [replays]', () =>
     runSequential({ devices: [1, 1, 1, 1, 1], online: [true, true, false, true, true], multiDevice: [false, false, false, false, false], loginPolicy: 'multi', maxDevicesPerPlatform: 1, groupJoinPolicy: 'open' }, [
       { kind: 'connect', user: 2, device: 0, foreign: false, credential: 'fresh', login: true, flaky: true },

@@ -148,16 +148,34 @@ export class FakeCallStore extends Io implements CallStore {
     super(gate, 'calls');
   }
 
+  /** `calls` answered by a glare merge: their call id → the call they accepted (the adapter keeps these at the call's key). */
+  readonly merged = new Map<string, string>();
+
   async getCall(sdkAppId: number, callId: string): Promise<StoredCall | undefined> {
     await this.io('getCall');
     const item = this.items.get(appUser(sdkAppId, callId));
     return item && copy(item.stored);
   }
 
+  async getPlaced(sdkAppId: number, callId: string): Promise<StoredCall | { mergedInto: string } | undefined> {
+    await this.io('getPlaced');
+    const key = appUser(sdkAppId, callId);
+    const into = this.merged.get(key);
+    if (into !== undefined) return { mergedInto: into };
+    const item = this.items.get(key);
+    return item && copy(item.stored);
+  }
+
+  async markMerged(sdkAppId: number, callId: string, into: string): Promise<void> {
+    await this.io('markMerged');
+    const key = appUser(sdkAppId, callId);
+    if (!this.items.has(key) && !this.merged.has(key)) this.merged.set(key, into);
+  }
+
   async createCall(call: Call, origin: StoredCall['origin'], sweepAt: number | undefined, outbox: OutboxEntry[] = []): Promise<boolean> {
     await this.io('createCall');
     const key = appUser(call.sdkAppId, call.callId);
-    if (this.items.has(key)) return false;
+    if (this.items.has(key) || this.merged.has(key)) return false;
     this.items.set(key, { stored: copy({ call, version: 1, requests: {}, origin, outbox }), ...(sweepAt === undefined ? {} : { sweepAt }) });
     return true;
   }
