@@ -22,6 +22,11 @@ export interface ReplayableRequest {
    * own time (timer messages): one that came early and found nothing due must still act when due.
    */
   onlyChanges?: true;
+  /**
+   * After replaying, still apply the command as a new look (no answer kept): a ring timer SQS
+   * delivers again, late, must end the invitations whose deadlines have passed since.
+   */
+  actOnReplay?: true;
 }
 
 /**
@@ -92,11 +97,12 @@ export async function runCallCommand(
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const stored = await deps.calls.getCall(sdkAppId, callId);
     if (!stored) throw missing();
-    const key = await request?.key(stored);
+    let key = await request?.key(stored);
     const replay = key === undefined ? undefined : stored.requests[key];
     if (replay && replay.action === request?.action && key !== undefined) {
       await redoEffects(deps, stored, key);
-      return replay.data;
+      if (!request?.actOnReplay) return replay.data;
+      key = undefined;
     }
     const cmd = await build(stored);
     if (cmd === undefined) return {};

@@ -10,8 +10,8 @@ import type { TimerMessage } from './timer-messages.ts';
 /** A ring timer fired: invitations past their deadline stop ringing. A missing or ended call is fine. */
 async function onRingTimer(deps: Deps, msg: Extract<TimerMessage, { type: 'ringTimeout' }>): Promise<void> {
   // A timer message SQS delivers again (its handler died after the write) redoes that transition's
-  // effects; the sweeper's look (at 0) has no key: each look may find new deadlines passed.
-  const request = msg.at > 0 ? { key: () => `timer|ring|${msg.at}`, action: 'ringTimeout', answer: () => ({}), onlyChanges: true as const } : undefined;
+  // effects, then ends what is due by now; the sweeper's look (at 0) has no key: each look may find new deadlines passed.
+  const request = msg.at > 0 ? { key: () => `timer|ring|${msg.at}`, action: 'ringTimeout', answer: () => ({}), onlyChanges: true as const, actOnReplay: true as const } : undefined;
   try {
     await runCallCommand(deps, msg.sdkAppId, msg.callId, () => ({ type: 'timeout', now: deps.clock.now() }), request);
   } catch (err) {

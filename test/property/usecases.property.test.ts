@@ -1445,6 +1445,16 @@ describe('regressions (bugs the properties found)', () => {
       { kind: 'repeat', conn: 2 },
     ]));
 
+  it('ends, on a ring timer delivered again late, the invitations whose deadlines passed since it was first handled (invariant 3)', () =>
+    runSequential({ devices: [1, 1, 1], online: [true, true, true], multiDevice: [false, false, false], loginPolicy: 'multi', maxDevicesPerPlatform: 1, groupJoinPolicy: 'open' }, [
+      // The retried calls redoes its effects: the ring timer is sent a second time, and that copy fires at 20 s, late.
+      { kind: 'frame', conn: 0, by: 'any', frame: { action: 'calls', to: [0], group: true, timeout: 10, media: 'Audio' } },
+      { kind: 'repeat', conn: 0 },
+      { kind: 'frame', conn: 0, by: 'joined', frame: { action: 'inviteUser', call: 0, to: [1], timeout: 20 } },
+      { kind: 'timer', pick: 0, mode: 'due', lateMs: 1 },
+      { kind: 'advance', ms: 10000 },
+    ]));
+
   it('answers a retried inviteUser with its first answer even when the invitee\'s account was deleted since [replays]', () =>
     runSequential({ devices: [1, 1, 1, 1, 1], online: [true, true, false, true, true], multiDevice: [false, false, false, false, false], loginPolicy: 'multi', maxDevicesPerPlatform: 1, groupJoinPolicy: 'open' }, [
       { kind: 'connect', user: 2, device: 0, foreign: false, credential: 'fresh', login: true, flaky: true },
