@@ -207,14 +207,15 @@ export class DynamoUserStore implements UserStore {
               ReturnValues: 'ALL_OLD',
             }),
           );
-          return { acquired: true, alreadyOurs: out.Attributes?.callId === callId };
+          const ours = out.Attributes?.callId === callId;
+          return ours && out.Attributes?.since !== undefined ? { acquired: true, alreadyOurs: true, previousSince: Number(out.Attributes.since) } : { acquired: true, alreadyOurs: ours };
         } catch (err) {
           if (!isConditionFailed(err)) throw err;
         }
       }
       // dynalite returns no item with a failed condition, so the line is read (busy or limited path only).
       const held = (await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))).Item;
-      if (held?.callId === callId) return { acquired: true, alreadyOurs: true };
+      if (held?.callId === callId) return { acquired: true, alreadyOurs: true, ...(held.since === undefined ? {} : { previousSince: Number(held.since) }) };
       if (held?.callId !== undefined && (!stale || held.callId !== stale.callId || Number(held.since) !== stale.since)) return { acquired: false, heldBy: String(held.callId), since: Number(held.since) };
       if (callsPerMinute !== undefined && held?.rlWindow === window && Number(held.rlCount) >= callsPerMinute) {
         return { acquired: false, limitedForMs: (window + 1) * 60_000 - now };

@@ -90,7 +90,11 @@ export interface LineOptions {
 }
 
 /** `since`: when the holder took the line (a line held for a call that does not exist yet is young). */
-export type LineAttempt = { acquired: true; alreadyOurs: boolean } | { acquired: false; heldBy: string; since: number };
+/**
+ * Outcome of trying to take a user's line. `previousSince`: when the call held it already, the stamp
+ * it had (which part of the call, or which request still running, had taken it).
+ */
+export type LineAttempt = { acquired: true; alreadyOurs: boolean; previousSince?: number } | { acquired: false; heldBy: string; since: number };
 
 /** The user placed `callsPerMinute` calls this minute already; her window ends in `limitedForMs`. */
 export interface LineLimited {

@@ -3,7 +3,7 @@ import type { MediaType } from '../calls/types.ts';
 import { runDeviceRequest } from './call-actions.ts';
 import type { Deps, Speaker } from './deps.ts';
 import { UnknownUserError } from './errors.ts';
-import { releaseTaken, takeLine } from './lines.ts';
+import { lineToFreeOnFailure, releaseTaken, takeLine } from './lines.ts';
 import { ringTargets } from './start-call.ts';
 
 const ended = (action: string, callId: string) => () => new CallEndedError(action, callId);
@@ -41,8 +41,10 @@ export async function inviteUsers(deps: Deps, who: Speaker, input: { callId: str
         const inCall = (u: string) => stored.call.members.some((m) => m.userId === u && (m.state === 'ringing' || m.state === 'joined'));
         const stamp = deps.ids.lineStamp(base.now);
         const lines = await Promise.all(input.userIdList.map((u) => takeLine(deps, who.sdkAppId, u, input.callId, stamp, { freshSince: !inCall(u) })));
-        // A line restarted for a new part (fresh since) is this request's too: freed if it fails.
-        lines.forEach((l, i) => l.acquired && (!l.alreadyOurs || !inCall(input.userIdList[i] ?? '')) && taken.set(input.userIdList[i] ?? '', stamp));
+        input.userIdList.forEach((u, i) => {
+          const line = lines[i];
+          if (line && lineToFreeOnFailure(line, stored.call.members.find((m) => m.userId === u))) taken.set(u, stamp);
+        });
         const invitees = input.userIdList.map((userId, i) => ({
           userId,
           ringTargets: ringTargets(views[i] ?? { devices: [] }, base.now, deps.timing.heartbeatTimeoutSec),
@@ -70,7 +72,7 @@ export async function joinCall(deps: Deps, who: Speaker, input: { callId: string
           const inCall = stored.call.members.some((m) => m.userId === who.userId && (m.state === 'ringing' || m.state === 'joined'));
           const line = await takeLine(deps, who.sdkAppId, who.userId, input.callId, stamp, { freshSince: !inCall });
           if (!line.acquired) throw new RefusedInStateError(`join: you are already in call ${line.heldBy}; hang up first`);
-          if (!line.alreadyOurs || !inCall) taken.set(who.userId, stamp);
+          if (lineToFreeOnFailure(line, stored.call.members.find((m) => m.userId === who.userId))) taken.set(who.userId, stamp);
         }
         return { type: 'join', ...base, invitedOnly: app?.groupJoinPolicy === 'invited', lineSince: stamp };
       },

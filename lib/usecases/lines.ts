@@ -1,3 +1,4 @@
+import type { Member } from '../calls/types.ts';
 import type { LineAttempt, LineLimited } from '../ports/store.ts';
 import type { Deps } from './deps.ts';
 
@@ -31,6 +32,20 @@ export async function takeLine(deps: Deps, sdkAppId: number, userId: string, cal
     if (member?.lineSince !== attempt.since && young) return attempt;
   }
   return acquire({ callId: attempt.heldBy, since: attempt.since });
+}
+
+/**
+ * Whether a request that took a user's line for a call must free it if it fails (`releaseTaken`):
+ * a line it found free, or one the call held for a part of hers that has ended but not freed it yet
+ * (its own release no longer matches the new stamp). Not a line she holds for the call now, nor one
+ * the call held with the stamp of another request still running (an `inviteUser` or `join` not saved
+ * yet): freeing that one could leave her in the call without her line when that request saves.
+ */
+export function lineToFreeOnFailure(line: LineAttempt, member: Member | undefined): boolean {
+  if (!line.acquired) return false;
+  if (!line.alreadyOurs) return true;
+  if (member?.state === 'ringing' || member?.state === 'joined') return false;
+  return line.previousSince === undefined || line.previousSince === member?.lineSince;
 }
 
 /**

@@ -143,7 +143,7 @@ describe('DynamoUserStore on dynalite', () => {
 
   it('gives a line to one call at a time; the same call may take it again; release frees only its own', async () => {
     expect(await users.acquireLine(7, 'u2', 'x', 1)).toEqual({ acquired: true, alreadyOurs: false });
-    expect(await users.acquireLine(7, 'u2', 'x', 2)).toEqual({ acquired: true, alreadyOurs: true });
+    expect(await users.acquireLine(7, 'u2', 'x', 2)).toEqual({ acquired: true, alreadyOurs: true, previousSince: 1 });
     expect(await users.acquireLine(7, 'u2', 'y', 3)).toEqual({ acquired: false, heldBy: 'x', since: 1 });
     await users.releaseLine(7, 'u2', 'y');
     expect(await users.acquireLine(7, 'u2', 'y', 4)).toEqual({ acquired: false, heldBy: 'x', since: 1 });
@@ -168,7 +168,7 @@ describe('DynamoUserStore on dynalite', () => {
     // A busy line is reported as busy, not as limited; a retry of the call holding it is not refused.
     expect(await users.acquireLine(7, 'rl', 'in', minute + 21_000)).toEqual({ acquired: true, alreadyOurs: false });
     expect(await take('c4', minute + 22_000)).toEqual({ acquired: false, heldBy: 'in', since: minute + 21_000 });
-    expect(await take('in', minute + 23_000)).toEqual({ acquired: true, alreadyOurs: true });
+    expect(await take('in', minute + 23_000)).toEqual({ acquired: true, alreadyOurs: true, previousSince: minute + 21_000 });
     await users.releaseLine(7, 'rl', 'in');
     // Being called does not count: the next minute starts a new window.
     expect(await take('c5', minute + 60_000)).toEqual({ acquired: true, alreadyOurs: false });
@@ -177,11 +177,11 @@ describe('DynamoUserStore on dynalite', () => {
   it('frees a line only for the part of the call that took it (since), and keeps since when she is in the call already', async () => {
     expect(await users.acquireLine(7, 'ep', 'call', 100)).toEqual({ acquired: true, alreadyOurs: false });
     // Her first part ends; before its line is freed, she is invited again (the line is still the call's: a new part, a new since).
-    expect(await users.acquireLine(7, 'ep', 'call', 200, { freshSince: true })).toEqual({ acquired: true, alreadyOurs: true });
+    expect(await users.acquireLine(7, 'ep', 'call', 200, { freshSince: true })).toEqual({ acquired: true, alreadyOurs: true, previousSince: 100 });
     await users.releaseLine(7, 'ep', 'call', 100);
     expect((await users.getUser(7, 'ep')).line).toEqual({ callId: 'call', since: 200 });
     // Taking it again while in the call (a retried request, a join while ringing) keeps the part's since.
-    expect(await users.acquireLine(7, 'ep', 'call', 300)).toEqual({ acquired: true, alreadyOurs: true });
+    expect(await users.acquireLine(7, 'ep', 'call', 300)).toEqual({ acquired: true, alreadyOurs: true, previousSince: 200 });
     await users.releaseLine(7, 'ep', 'call', 200);
     expect((await users.getUser(7, 'ep')).line).toBeUndefined();
   });

@@ -1464,6 +1464,30 @@ describe('regressions (bugs the properties found)', () => {
       { kind: 'repeat', conn: 3 },
     ]));
 
+  it('never frees the line a join still running took when an inviteUser of her that stamped it again fails [lines]', async () => {
+    const w = new World({ ...THREE_ONLINE, devices: [1, 1, 1, 1], online: [true, true, true, true], multiDevice: [false, false, false, false] });
+    const checker = new Checker(w);
+    await setUp(w, checker);
+    const [u0, , u2, u3] = ['u0', 'u1', 'u2', 'u3'].map((u) => w.conns.find((c) => c.userId === u) as Conn);
+    await step(w, checker, () => w.send(u0 as Conn, 'calls', { userIdList: ['u3'], mediaType: 'Audio', params: { chatGroupId: 'team' } }));
+    await step(w, checker, () => w.send(u3 as Conn, 'accept', { callId: w.callIdAt(0) }));
+    await step(
+      w,
+      checker,
+      async () => {
+        // u2's join takes her line, then stalls before saving; u3 invites u2 and u0 (already in: refused) meanwhile.
+        const stalled = holdFirst(w, 'calls.saveCall');
+        const join = w.send(u2 as Conn, 'join', { callId: w.callIdAt(0) });
+        await stalled.reached;
+        await w.send(u3 as Conn, 'inviteUser', { callId: w.callIdAt(0), userIdList: ['u0', 'u2'] });
+        stalled.release();
+        await join;
+      },
+      true,
+    );
+    expect(w.callNow(APP_ID, w.callIdAt(0))?.members.find((m) => m.userId === 'u2')?.state).toBe('joined');
+  });
+
   it('never lets one user place two live calls by sending calls twice at once (a double tap) [lines]', async () => {
     const w = new World(THREE_ONLINE);
     const checker = new Checker(w);

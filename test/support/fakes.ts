@@ -386,12 +386,12 @@ export class FakeUserStore extends Io implements UserStore {
     if (callsPerMinute !== undefined) {
       const window = Math.floor(now / 60_000);
       const count = line.rlWindow === window ? (line.rlCount ?? 0) : 0;
-      if (count >= callsPerMinute) return held === callId ? { acquired: true, alreadyOurs: true } : { acquired: false, limitedForMs: (window + 1) * 60_000 - now };
+      if (count >= callsPerMinute) return held === callId ? { acquired: true, alreadyOurs: true, ...(line.since === undefined ? {} : { previousSince: line.since }) } : { acquired: false, limitedForMs: (window + 1) * 60_000 - now };
       Object.assign(line, { rlWindow: window, rlCount: count + 1 });
     }
     const since = !freshSince && !stale && held === callId && line.since !== undefined ? line.since : now;
     this.change(sdkAppId, userId, (p) => ({ ...p, line: { ...line, callId, since } }));
-    return { acquired: true, alreadyOurs: held === callId };
+    return held === callId && line.since !== undefined ? { acquired: true, alreadyOurs: true, previousSince: line.since } : { acquired: true, alreadyOurs: held === callId };
   }
 
   async releaseLine(sdkAppId: number, userId: string, callId: string, since?: number): Promise<void> {
