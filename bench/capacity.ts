@@ -124,14 +124,14 @@ export class DynamoMeter {
     }
     if (!(WRITE_OPS as readonly string[]).includes(op)) return units;
     this.tableWriteUnits += units;
-    if (op === 'PutItem') this.indexWrites(input.Item as Record<string, unknown>, entriesOfItem(input.Item as Record<string, unknown>), units, undefined, ALL_CHANGED);
+    if (op === 'PutItem') this.indexWrites(input.Item as Record<string, unknown>, entriesOfItem(input.Item as Record<string, unknown>), units);
     else if (op === 'DeleteItem') this.indexWrites(input.Key as Record<string, unknown>, new Map(), units);
     else if (op === 'UpdateItem') this.onUpdate(input, units);
     else if (op === 'BatchWriteItem') {
       const requests = Object.values((input.RequestItems ?? {}) as Record<string, { PutRequest?: { Item: Record<string, unknown> }; DeleteRequest?: { Key: Record<string, unknown> } }[]>).flat();
       // Per-item units are not returned for a batch: 1 per item (the batches here write small items).
       for (const r of requests) {
-        if (r.PutRequest) this.indexWrites(r.PutRequest.Item, entriesOfItem(r.PutRequest.Item), 1, undefined, ALL_CHANGED);
+        if (r.PutRequest) this.indexWrites(r.PutRequest.Item, entriesOfItem(r.PutRequest.Item), 1);
         else if (r.DeleteRequest) this.indexWrites(r.DeleteRequest.Key, new Map(), 1);
       }
     }
